@@ -36,18 +36,12 @@ export function quantileType7(x: ArrayLike<number>, p: number): number {
 }
 
 /**
- * Mean as R computes it for doubles: the sum divided by n, then refined by the mean of the residuals
- * (R's summary.c does this in long double; the refinement recovers most of that accuracy in double).
+ * Mean as R computes it for doubles (sum in long double, divided by n, refined by the mean residual).
+ * A compensated sum reproduces the long-double accuracy in double; a refinement pass in double would
+ * only add rounding of its own.
  */
 export function meanR(x: ArrayLike<number>): number {
-  const n = x.length;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += x[i];
-  s /= n;
-  if (!Number.isFinite(s)) return s;
-  let t = 0;
-  for (let i = 0; i < n; i++) t += x[i] - s;
-  return s + t / n;
+  return sumCompensated(x) / x.length;
 }
 
 /** Neumaier-compensated sum: close to R's long-double accumulation of colSums/sum. */

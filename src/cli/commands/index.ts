@@ -1,0 +1,6 @@
+/** Every stage command, in pipeline order. */
+import type { CommandModule } from 'yargs';
+import { normalizeCommand } from './normalize.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const stageCommands: CommandModule<object, any>[] = [normalizeCommand];

@@ -1,0 +1,102 @@
+/**
+ * What every stage CLI shares: common flags, logging, atomic outputs, the JSON run summary, and the
+ * exit-code contract (0 success; 2 bad input or usage; 1 internal error).
+ */
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import type { Argv } from 'yargs';
+import { InputError } from '../io/errors.js';
+import { OutputSet } from '../io/atomic.js';
+import { VERSION } from '../version.js';
+import { Logger } from './log.js';
+import type { LogFormat } from './log.js';
+
+export const EXIT_OK = 0;
+export const EXIT_INTERNAL = 1;
+export const EXIT_INPUT = 2;
+
+export interface CommonArgs {
+  quiet: boolean;
+  'log-format': LogFormat;
+  threads: number;
+}
+
+export function withCommonOptions<T>(y: Argv<T>): Argv<T & CommonArgs> {
+  return y
+    .option('quiet', { type: 'boolean', default: false, describe: 'Only warnings and errors on stderr' })
+    .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as LogFormat, describe: 'Log line format on stderr' })
+    .option('threads', { type: 'number', default: availableParallelism(), describe: 'Worker threads (default: all cores)' }) as Argv<
+    T & CommonArgs
+  >;
+}
+
+export interface StageContext {
+  log: Logger;
+  outputs: OutputSet;
+  threads: number;
+}
+
+/** What a stage returns: its key figures for the run summary. */
+export type StageSummary = Record<string, unknown>;
+
+/** `OUT.parquet` → `OUT.summary.json`; a directory or prefix gets `.summary.json` appended. */
+export function summaryPathFor(out: string): string {
+  return out.replace(/\.parquet$/i, '') + '.summary.json';
+}
+
+export function writeJsonAtomic(outputs: OutputSet, path: string, value: unknown): void {
+  writeFileSync(outputs.claim(path), JSON.stringify(value, null, 2) + '\n');
+}
+
+/**
+ * Runs one stage: sets up logging and the output set, writes the run summary next to `out`, renames
+ * every output into place on success and removes them all on failure. Returns the exit code.
+ */
+export async function runStage(
+  stage: string,
+  args: CommonArgs & { out: string },
+  body: (ctx: StageContext) => Promise<StageSummary>,
+): Promise<number> {
+  const log = new Logger({ stage, format: args['log-format'], quiet: args.quiet });
+  const outputs = new OutputSet();
+  const started = new Date();
+  const t0 = process.hrtime.bigint();
+  try {
+    const result = await body({ log, outputs, threads: Math.max(1, Math.floor(args.threads)) });
+    const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+    const summaryPath = summaryPathFor(args.out);
+    const outputsWritten = outputs.paths();
+    writeJsonAtomic(outputs, summaryPath, {
+      stage,
+      qtlflow_version: VERSION,
+      started: started.toISOString(),
+      elapsed_seconds: Number(elapsed.toFixed(3)),
+      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+      params: stageParams(args),
+      outputs: outputsWritten,
+      ...result,
+    });
+    outputs.commit();
+    log.info(`done in ${elapsed.toFixed(1)} s; wrote ${[...outputsWritten, summaryPath].join(', ')}`);
+    return EXIT_OK;
+  } catch (e) {
+    outputs.abort();
+    if (e instanceof InputError) {
+      log.error(e.describe(), { ...e.context, exit_code: EXIT_INPUT });
+      return EXIT_INPUT;
+    }
+    const err = e as Error;
+    log.error(`internal error: ${err.stack ?? err.message}`, { exit_code: EXIT_INTERNAL });
+    return EXIT_INTERNAL;
+  }
+}
+
+/** The kebab-case flags of a parsed command line (yargs also adds camelCase aliases, `_` and `$0`). */
+export function stageParams(args: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args as Record<string, unknown>)) {
+    if (k === '_' || k === '$0' || /[A-Z]/.test(k) || k === 'quiet' || k === 'log-format') continue;
+    out[k] = v;
+  }
+  return out;
+}

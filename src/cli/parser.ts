@@ -1,0 +1,44 @@
+/**
+ * The yargs parsers: `qtlflow <stage> …` (umbrella) and `qtlflow-<stage> …` (one stage). Strict: an
+ * unknown flag is a usage error (exit 2).
+ */
+import yargs from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
+import { VERSION } from '../version.js';
+import { EXIT_INPUT } from './framework.js';
+import { stageCommands } from './commands/index.js';
+
+function failHandler(scriptName: string) {
+  return (msg: string | undefined, err: Error | undefined, y: Argv): void => {
+    if (err && !msg) throw err;
+    process.stderr.write(`${scriptName}: ${msg ?? err?.message}\nRun '${scriptName} --help' for usage.\n`);
+    void y;
+    process.exit(EXIT_INPUT);
+  };
+}
+
+export function umbrellaParser(args: string[]): Argv {
+  let y = yargs(args).scriptName('qtlflow').usage('$0 <stage> [options]');
+  for (const c of stageCommands) y = y.command(c);
+  return y
+    .demandCommand(1, 'Name a stage to run')
+    .strict()
+    .version(VERSION)
+    .help()
+    .wrap(Math.min(120, process.stdout.columns ?? 100))
+    .fail(failHandler('qtlflow'));
+}
+
+export function stageParser(stage: string, args: string[]): Argv {
+  const c = stageCommands.find((s) => s.command === stage);
+  if (!c) throw new Error(`unknown stage ${stage}`);
+  const single: CommandModule<object, unknown> = { ...c, command: '$0' };
+  return yargs(args)
+    .scriptName(`qtlflow-${stage}`)
+    .command(single)
+    .strict()
+    .version(VERSION)
+    .help()
+    .wrap(Math.min(120, process.stdout.columns ?? 100))
+    .fail(failHandler(`qtlflow-${stage}`));
+}
