@@ -198,6 +198,8 @@ export interface ParquetTable {
   numRows: number;
   columnNames: string[];
   meta: ReadMeta;
+  /** Physical row ranges of the row groups, in file order. */
+  rowGroups: { rowStart: number; rowEnd: number }[];
   /** Reads one whole column (numbers as typed arrays where the physical type allows). */
   column(name: string): Promise<DecodedArray>;
   /** Reads rows [rowStart, rowEnd) of one column. */
@@ -239,16 +241,43 @@ export async function openParquet(path: string): Promise<ParquetTable> {
       throw new InputError(`column '${name}' not found`, { file: path, expected: `one of ${columnNames.slice(0, 12).join(', ')}` });
     }
     if (rowEnd <= rowStart) return [];
-    return scan.readColumn({ column: name, rowStart, rowEnd });
+    // A scan reads within one row group at a time: read each overlapping group and join the pieces.
+    const pieces: DecodedArray[] = [];
+    for (const r of scan.ranges) {
+      const a = Math.max(r.rowStart, rowStart);
+      const b = Math.min(r.rowEnd, rowEnd);
+      if (a < b) pieces.push(await scan.readColumn({ column: name, rowStart: a, rowEnd: b }));
+    }
+    return concatDecoded(pieces);
   };
   return {
     path,
     numRows,
+    rowGroups: scan.ranges.map((r) => ({ rowStart: r.rowStart, rowEnd: r.rowEnd })),
     columnNames,
     meta: parseMeta(md),
     column: (name) => columnRange(name, 0, numRows),
     columnRange,
   };
+}
+
+function concatDecoded(pieces: DecodedArray[]): DecodedArray {
+  if (pieces.length === 1) return pieces[0];
+  const total = pieces.reduce((s, p) => s + p.length, 0);
+  const first = pieces[0];
+  if (ArrayBuffer.isView(first) && pieces.every((p) => p.constructor === first.constructor)) {
+    const Ctor = first.constructor as new (n: number) => Float64Array;
+    const out = new Ctor(total);
+    let off = 0;
+    for (const p of pieces) {
+      out.set(p as Float64Array, off);
+      off += p.length;
+    }
+    return out as DecodedArray;
+  }
+  const out: unknown[] = [];
+  for (const p of pieces) for (let i = 0; i < p.length; i++) out.push((p as ArrayLike<unknown>)[i]);
+  return out as DecodedArray;
 }
 
 /** Converts a decoded numeric column (typed array, bigint array or array with nulls) to Float64Array, null → NaN. */

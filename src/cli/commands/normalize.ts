@@ -41,7 +41,7 @@ function builder(y: Argv): Argv<NormalizeArgs> {
       .option('min-count', { type: 'number', default: 6, describe: 'GTEx filter: count threshold' })
       .option('min-tpm', { type: 'number', default: 0.1, describe: 'GTEx filter: TPM threshold (only with gene lengths; 0 disables)' })
       .option('min-sample-frac', { type: 'number', default: 0.2, describe: 'GTEx filter: fraction of samples that must pass the thresholds' })
-      .option('qc-pcs', { type: 'number', default: 5, describe: 'Expression PCs used to flag outlier samples (0: no sample QC)' })
+      .option('qc-pcs', { type: 'number', default: 2, describe: 'Expression PCs used to flag outlier samples (0: no sample QC)' })
       .option('qc-sd', { type: 'number', default: 6, describe: 'Flag samples this many SD from the mean on any QC PC' })
       .option('drop-outliers', { type: 'boolean', default: false, describe: 'Remove flagged samples and normalize again' })
       .option('report', { type: 'string', describe: 'Write a per-sample JSON report (library sizes, factors, QC)' })

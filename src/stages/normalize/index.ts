@@ -33,7 +33,7 @@ export const DEFAULT_NORMALIZE: NormalizeOptions = {
   minCount: 6,
   minTpm: 0.1,
   minSampleFrac: 0.2,
-  qcPcs: 5,
+  qcPcs: 2,
   qcSd: 6,
   dropOutliers: false,
 };
@@ -84,7 +84,6 @@ function checkLibrarySizes(input: CountsInput, libSize: Float64Array): void {
       throw new InputError('library size is zero (every gene has count 0 in this sample)', {
         file: input.file,
         sample: input.samples[j],
-        column: input.samples[j],
         expected: 'at least one non-zero count per sample',
         hint: 'Remove the empty sample from the matrix (it usually means a failed library)',
       });
