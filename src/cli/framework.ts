@@ -24,10 +24,16 @@ export interface CommonArgs {
 export function withCommonOptions<T>(y: Argv<T>): Argv<T & CommonArgs> {
   return y
     .option('quiet', { type: 'boolean', default: false, describe: 'Only warnings and errors on stderr' })
-    .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as LogFormat, describe: 'Log line format on stderr' })
-    .option('threads', { type: 'number', default: availableParallelism(), describe: 'Worker threads (default: all cores)' }) as Argv<
-    T & CommonArgs
-  >;
+    .option('log-format', {
+      choices: ['text', 'json'] as const,
+      default: 'text' as LogFormat,
+      describe: 'Log line format on stderr',
+    })
+    .option('threads', {
+      type: 'number',
+      default: availableParallelism(),
+      describe: 'Worker threads (default: all cores)',
+    }) as Argv<T & CommonArgs>;
 }
 
 export interface StageContext {

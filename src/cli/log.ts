@@ -20,7 +20,9 @@ export class Logger {
   private emit(level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void {
     if (this.o.quiet && level === 'info') return;
     if (this.o.format === 'json') {
-      process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level, stage: this.o.stage, msg, ...fields }) + '\n');
+      process.stderr.write(
+        JSON.stringify({ time: new Date().toISOString(), level, stage: this.o.stage, msg, ...fields }) + '\n',
+      );
     } else {
       const prefix = level === 'info' ? '' : `${level}: `;
       process.stderr.write(`[qtlflow ${this.o.stage}] ${prefix}${msg}\n`);
@@ -42,7 +44,10 @@ export class Logger {
     if (this.o.quiet || total <= 0) return { tick: () => undefined, finish: () => undefined };
     if (process.stderr.isTTY && this.o.format === 'text') {
       const bar = new cliProgress.SingleBar(
-        { format: `[qtlflow ${this.o.stage}] ${label} {bar} {value}/{total} ({percentage}%) eta {eta_formatted}`, stream: process.stderr },
+        {
+          format: `[qtlflow ${this.o.stage}] ${label} {bar} {value}/{total} ({percentage}%) eta {eta_formatted}`,
+          stream: process.stderr,
+        },
         cliProgress.Presets.shades_classic,
       );
       bar.start(total, 0);

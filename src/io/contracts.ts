@@ -57,7 +57,12 @@ function checkUniqueSamples(samples: string[], file: string): void {
 /** Returns the permutation that sorts phenotypes by chr (natural order), then start, then ID. */
 export function phenotypeOrder(p: Pick<PhenotypeMatrix, 'chr' | 'start' | 'phenotypeId'>): Int32Array {
   const idx = Int32Array.from({ length: p.chr.length }, (_, i) => i);
-  idx.sort((a, b) => compareChrom(p.chr[a], p.chr[b]) || p.start[a] - p.start[b] || (p.phenotypeId[a] < p.phenotypeId[b] ? -1 : p.phenotypeId[a] > p.phenotypeId[b] ? 1 : 0));
+  idx.sort(
+    (a, b) =>
+      compareChrom(p.chr[a], p.chr[b]) ||
+      p.start[a] - p.start[b] ||
+      (p.phenotypeId[a] < p.phenotypeId[b] ? -1 : p.phenotypeId[a] > p.phenotypeId[b] ? 1 : 0),
+  );
   return idx;
 }
 
@@ -84,7 +89,13 @@ export function writePhenotypes(path: string, p: PhenotypeMatrix, params: Record
     cols.push(matrixColumn(p.values, n, m, j));
   }
   // Phenotype matrices are wide: a few thousand rows per group keeps a region read small.
-  writeTable(path, specs, cols, { schema: PHENOTYPES_SCHEMA, params, extra: { samples: p.samples } }, { rowGroupSize: 5000 });
+  writeTable(
+    path,
+    specs,
+    cols,
+    { schema: PHENOTYPES_SCHEMA, params, extra: { samples: p.samples } },
+    { rowGroupSize: 5000 },
+  );
 }
 
 async function readSampleColumns(t: ParquetTable, samples: string[], nRows: number): Promise<Float64Array> {
@@ -105,7 +116,8 @@ export async function readPhenotypes(path: string): Promise<PhenotypeMatrix> {
     if (!t.columnNames.includes(c)) {
       throw new InputError(`phenotypes file has no '${c}' column`, {
         file: path,
-        expected: 'columns chr, start, end, phenotype_id, then one column per sample (qtlflow phenotypes contract)',
+        expected:
+          'columns chr, start, end, phenotype_id, then one column per sample (qtlflow phenotypes contract)',
       });
     }
   }
@@ -137,13 +149,22 @@ export function writeCounts(path: string, c: CountMatrix, params: Record<string,
     specs.push({ name: c.samples[j], type: 'float64' });
     cols.push(matrixColumn(c.values, n, m, j));
   }
-  writeTable(path, specs, cols, { schema: COUNTS_SCHEMA, params, extra: { samples: c.samples } }, { rowGroupSize: 5000 });
+  writeTable(
+    path,
+    specs,
+    cols,
+    { schema: COUNTS_SCHEMA, params, extra: { samples: c.samples } },
+    { rowGroupSize: 5000 },
+  );
 }
 
 export function writeCovariates(path: string, c: CovariateMatrix, params: Record<string, unknown>): void {
   const n = c.sampleIds.length;
   const k = c.names.length;
-  const specs: ColumnSpec[] = [{ name: 'sample_id', type: 'string' }, ...c.names.map((name) => ({ name, type: 'float64' as const }))];
+  const specs: ColumnSpec[] = [
+    { name: 'sample_id', type: 'string' },
+    ...c.names.map((name) => ({ name, type: 'float64' as const })),
+  ];
   const cols: ColumnData[] = [c.sampleIds];
   for (let j = 0; j < k; j++) cols.push(matrixColumn(c.values, n, k, j));
   writeTable(path, specs, cols, { schema: COVARIATES_SCHEMA, params });

@@ -33,7 +33,8 @@ export class InputError extends Error {
     if (c.file) where += c.file;
     if (c.line !== undefined) where += `${where ? ':' : 'line '}${c.line}`;
     const parts: string[] = [];
-    if (c.column !== undefined) parts.push(`column ${typeof c.column === 'number' ? c.column : `'${c.column}'`}`);
+    if (c.column !== undefined)
+      parts.push(`column ${typeof c.column === 'number' ? c.column : `'${c.column}'`}`);
     if (c.sample !== undefined) parts.push(`sample '${c.sample}'`);
     let text = where ? `${where}: ` : '';
     if (parts.length) text += `${parts.join(', ')}: `;

@@ -74,7 +74,12 @@ function parseValue(field: string, file: string, line: number, column: string): 
     });
   }
   if (v < 0) {
-    throw new InputError(`negative value ${field}`, { file, line, column, expected: 'a non-negative count or quantification' });
+    throw new InputError(`negative value ${field}`, {
+      file,
+      line,
+      column,
+      expected: 'a non-negative count or quantification',
+    });
   }
   return v;
 }
@@ -82,7 +87,12 @@ function parseValue(field: string, file: string, line: number, column: string): 
 function parseCoordinate(field: string, file: string, line: number, column: string): number {
   const v = Number(field);
   if (field.length === 0 || !Number.isInteger(v) || v < 0 || v > 2 ** 31 - 1) {
-    throw new InputError(`invalid coordinate '${field}'`, { file, line, column, expected: 'a non-negative integer' });
+    throw new InputError(`invalid coordinate '${field}'`, {
+      file,
+      line,
+      column,
+      expected: 'a non-negative integer',
+    });
   }
   return v;
 }
@@ -147,7 +157,10 @@ async function readTextMatrix(file: string, format: 'bed' | 'tsv'): Promise<Expr
         throw new InputError('the header names no sample columns', {
           file,
           line: lineNo,
-          expected: format === 'bed' ? 'sample columns after #chr, start, end, id' : 'sample columns after the gene ID column',
+          expected:
+            format === 'bed'
+              ? 'sample columns after #chr, start, end, id'
+              : 'sample columns after the gene ID column',
           hint: header.length === 1 && /\s/.test(text) ? 'The file does not look tab-separated' : undefined,
         });
       }
@@ -165,7 +178,8 @@ async function readTextMatrix(file: string, format: 'bed' | 'tsv'): Promise<Expr
     }
     const idCol = format === 'bed' ? 3 : 0;
     const id = f[idCol];
-    if (id.length === 0) throw new InputError('empty feature ID', { file, line: lineNo, column: header[idCol] });
+    if (id.length === 0)
+      throw new InputError('empty feature ID', { file, line: lineNo, column: header[idCol] });
     const prev = firstLine.get(id);
     if (prev !== undefined) {
       throw new InputError(`duplicate feature ID '${id}' (first seen on line ${prev})`, {
@@ -181,7 +195,8 @@ async function readTextMatrix(file: string, format: 'bed' | 'tsv'): Promise<Expr
       chr.push(f[0]);
       const s = parseCoordinate(f[1], file, lineNo, header[1]);
       const e = parseCoordinate(f[2], file, lineNo, header[2]);
-      if (e < s) throw new InputError(`end ${e} is before start ${s}`, { file, line: lineNo, column: header[2] });
+      if (e < s)
+        throw new InputError(`end ${e} is before start ${s}`, { file, line: lineNo, column: header[2] });
       starts.push(s);
       ends.push(e);
     }
@@ -190,17 +205,24 @@ async function readTextMatrix(file: string, format: 'bed' | 'tsv'): Promise<Expr
       if (name === 'length') {
         const v = Number(f[c]);
         if (!Number.isFinite(v) || v <= 0) {
-          throw new InputError(`invalid feature length '${f[c]}'`, { file, line: lineNo, column: header[c], expected: 'a positive number' });
+          throw new InputError(`invalid feature length '${f[c]}'`, {
+            file,
+            line: lineNo,
+            column: header[c],
+            expected: 'a positive number',
+          });
         }
         lengths.push(v);
       } else if (name === 'strand') strand.push(f[c]);
       else if (name === 'gid' || name === 'group_id') group.push(f[c]);
     }
     const off = buf!.next();
-    for (let j = 0; j < samples.length; j++) buf!.set(off + j, parseValue(f[nMeta + j], file, lineNo, samples[j]));
+    for (let j = 0; j < samples.length; j++)
+      buf!.set(off + j, parseValue(f[nMeta + j], file, lineNo, samples[j]));
   }
   if (!header) throw new InputError('empty matrix: the file has no header and no rows', { file });
-  if (ids.length === 0) throw new InputError('empty matrix: the header is followed by no data rows', { file, line: 2 });
+  if (ids.length === 0)
+    throw new InputError('empty matrix: the header is followed by no data rows', { file, line: 2 });
   const out: ExpressionInput = { file, format, phenotypeId: ids, samples, values: buf!.finish() };
   if (format === 'bed') {
     out.chr = chr;
@@ -217,17 +239,29 @@ async function readTextMatrix(file: string, format: 'bed' | 'tsv'): Promise<Expr
 async function readParquetMatrix(file: string): Promise<ExpressionInput> {
   const t = await openParquet(file);
   if (!t.columnNames.includes('phenotype_id')) {
-    throw new InputError("no 'phenotype_id' column", { file, expected: 'a qtlflow counts or phenotypes Parquet' });
+    throw new InputError("no 'phenotype_id' column", {
+      file,
+      expected: 'a qtlflow counts or phenotypes Parquet',
+    });
   }
   const meta = new Set(['chr', 'start', 'end', 'phenotype_id', 'group_id', 'strand', 'length']);
   const samples = t.columnNames.filter((c) => !meta.has(c));
-  if (samples.length === 0 || t.numRows === 0) throw new InputError('empty matrix', { file, expected: 'at least one feature row and one sample column' });
+  if (samples.length === 0 || t.numRows === 0)
+    throw new InputError('empty matrix', {
+      file,
+      expected: 'at least one feature row and one sample column',
+    });
   checkHeaderSamples(samples, t.columnNames.length - samples.length, file);
   const ids = toStrings(await t.column('phenotype_id'));
   const seen = new Map<string, number>();
   ids.forEach((id, i) => {
     const prev = seen.get(id);
-    if (prev !== undefined) throw new InputError(`duplicate feature ID '${id}' (first seen in row ${prev})`, { file, line: i + 1, column: 'phenotype_id' });
+    if (prev !== undefined)
+      throw new InputError(`duplicate feature ID '${id}' (first seen in row ${prev})`, {
+        file,
+        line: i + 1,
+        column: 'phenotype_id',
+      });
     seen.set(id, i + 1);
   });
   const n = ids.length;
@@ -260,7 +294,10 @@ async function readParquetMatrix(file: string): Promise<ExpressionInput> {
   return out;
 }
 
-export async function readExpressionMatrix(file: string, format: MatrixFormat = guessMatrixFormat(file)): Promise<ExpressionInput> {
+export async function readExpressionMatrix(
+  file: string,
+  format: MatrixFormat = guessMatrixFormat(file),
+): Promise<ExpressionInput> {
   return format === 'parquet' ? readParquetMatrix(file) : readTextMatrix(file, format);
 }
 
@@ -270,11 +307,21 @@ export async function readLengths(file: string): Promise<Map<string, number>> {
   for await (const { lineNo, text } of readLines(file)) {
     if (text.length === 0 || text.startsWith('#')) continue;
     const f = text.split('\t');
-    if (f.length < 2) throw new InputError('expected two tab-separated fields', { file, line: lineNo, expected: 'gene_id<TAB>length' });
+    if (f.length < 2)
+      throw new InputError('expected two tab-separated fields', {
+        file,
+        line: lineNo,
+        expected: 'gene_id<TAB>length',
+      });
     const v = Number(f[1]);
     if (!Number.isFinite(v) || v <= 0) {
       if (lineNo === 1) continue; // header
-      throw new InputError(`invalid length '${f[1]}'`, { file, line: lineNo, column: 2, expected: 'a positive number of bases' });
+      throw new InputError(`invalid length '${f[1]}'`, {
+        file,
+        line: lineNo,
+        column: 2,
+        expected: 'a positive number of bases',
+      });
     }
     out.set(f[0], v);
   }

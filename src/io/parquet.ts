@@ -123,7 +123,8 @@ export class ParquetTableWriter {
     if (columns.length !== this.specs.length) throw new Error('column count does not match the schema');
     const n = columns[0]?.length ?? 0;
     for (let i = 0; i < columns.length; i++) {
-      if (columns[i].length !== n) throw new Error(`column '${this.specs[i].name}' has ${columns[i].length} rows, expected ${n}`);
+      if (columns[i].length !== n)
+        throw new Error(`column '${this.specs[i].name}' has ${columns[i].length} rows, expected ${n}`);
     }
     if (n === 0) return;
     this.buffered.push(columns);
@@ -187,7 +188,13 @@ function sliceColumn(col: ColumnData, from: number, to: number): ColumnData {
 }
 
 /** Writes a whole table at once. */
-export function writeTable(path: string, specs: ColumnSpec[], columns: ColumnData[], meta: TableMeta, options: WriterOptions = {}): void {
+export function writeTable(
+  path: string,
+  specs: ColumnSpec[],
+  columns: ColumnData[],
+  meta: TableMeta,
+  options: WriterOptions = {},
+): void {
   const w = new ParquetTableWriter(path, specs, meta, options);
   w.write(columns);
   w.close();
@@ -238,7 +245,10 @@ export async function openParquet(path: string): Promise<ParquetTable> {
   const scan = await parquetScan({ file, metadata: md, compressors: readCompressors });
   const columnRange = async (name: string, rowStart: number, rowEnd: number): Promise<DecodedArray> => {
     if (!columnNames.includes(name)) {
-      throw new InputError(`column '${name}' not found`, { file: path, expected: `one of ${columnNames.slice(0, 12).join(', ')}` });
+      throw new InputError(`column '${name}' not found`, {
+        file: path,
+        expected: `one of ${columnNames.slice(0, 12).join(', ')}`,
+      });
     }
     if (rowEnd <= rowStart) return [];
     // A scan reads within one row group at a time: read each overlapping group and join the pieces.

@@ -64,7 +64,12 @@ export async function* readLines(path: string): AsyncGenerator<TextLine> {
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (gz && (err.code === 'Z_BUF_ERROR' || err.code === 'Z_DATA_ERROR' || /unexpected end|incorrect/i.test(err.message))) {
+    if (
+      gz &&
+      (err.code === 'Z_BUF_ERROR' ||
+        err.code === 'Z_DATA_ERROR' ||
+        /unexpected end|incorrect/i.test(err.message))
+    ) {
       throw new InputError(`gzip stream is truncated or corrupt after line ${lineNo} (${err.message})`, {
         file: path,
         line: lineNo + 1,

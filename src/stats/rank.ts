@@ -2,7 +2,10 @@
  * Ranks with ties averaged (R `rank(x, ties.method = "average")`, scipy `rankdata`), 1-based.
  * `out[i]` is the rank of `x[i]`. NaN is not allowed (callers validate first).
  */
-export function rankAverage(x: ArrayLike<number>, out: Float64Array = new Float64Array(x.length)): Float64Array {
+export function rankAverage(
+  x: ArrayLike<number>,
+  out: Float64Array = new Float64Array(x.length),
+): Float64Array {
   const n = x.length;
   const idx = new Uint32Array(n);
   for (let i = 0; i < n; i++) idx[i] = i;

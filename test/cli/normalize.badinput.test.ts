@@ -69,14 +69,22 @@ const cases: Case[] = [
   {
     name: 'sample with zero library size',
     file: 'zerolib.bed',
-    content: bed([HEADER, 'chr1\t100\t101\tg1\t10\t0\t30', 'chr1\t200\t201\tg2\t5\t0\t7', 'chr2\t50\t51\tg3\t8\t0\t10']),
+    content: bed([
+      HEADER,
+      'chr1\t100\t101\tg1\t10\t0\t30',
+      'chr1\t200\t201\tg2\t5\t0\t7',
+      'chr2\t50\t51\tg3\t8\t0\t10',
+    ]),
     expect: [/zerolib\.bed/, /sample 'S2'/, /library size is zero/],
   },
   {
     name: 'truncated gzip',
     file: 'truncated.bed.gz',
     content: (() => {
-      const rows = Array.from({ length: 3000 }, (_, i) => `chr1\t${i * 10}\t${i * 10 + 1}\tg${i}\t${i}\t${i + 1}\t${i + 2}`);
+      const rows = Array.from(
+        { length: 3000 },
+        (_, i) => `chr1\t${i * 10}\t${i * 10 + 1}\tg${i}\t${i}\t${i + 1}\t${i + 2}`,
+      );
       const gz = gzipSync(bed([HEADER, ...rows]));
       return gz.subarray(0, Math.floor(gz.length / 2));
     })(),
@@ -106,7 +114,18 @@ describe.each(cases)('normalize rejects $name', (c) => {
     const out = join(dir, 'out', 'pheno.parquet');
     const before = listDir(dir);
     const extra = (c.extra ?? []).map((a) => (a === 'ANNOT' ? join(dir, 'genes.bed') : a));
-    const r = runCli(['normalize', '--input', input, '--out', out, '--report', join(dir, 'out', 'r.json'), '--min-count', '1', ...extra]);
+    const r = runCli([
+      'normalize',
+      '--input',
+      input,
+      '--out',
+      out,
+      '--report',
+      join(dir, 'out', 'r.json'),
+      '--min-count',
+      '1',
+      ...extra,
+    ]);
     expect(r.code).toBe(2);
     for (const re of c.expect) expect(r.stderr).toMatch(re);
     expect(r.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
@@ -137,7 +156,10 @@ test('--log-format json reports the error as one JSON line with its context', ()
   writeFileSync(input, bed([HEADER, 'chr1\t100\t101\tg1\t10\t-1\t30']));
   const r = runCli(['normalize', '--input', input, '--out', join(dir, 'o.parquet'), '--log-format', 'json']);
   expect(r.code).toBe(2);
-  const lines = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = r.stderr
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const err = lines.find((l) => l.level === 'error')!;
   expect(err).toMatchObject({ stage: 'normalize', file: input, line: 2, column: 'S2', exit_code: 2 });
 });

@@ -40,14 +40,20 @@ describe('Geuvadis chr22 BED → TMM-CPM + INT phenotypes', () => {
     expect(r.code).toBe(0);
     expect(existsSync(out)).toBe(true);
     const summary = JSON.parse(readFileSync(join(dir, 'expr.summary.json'), 'utf8'));
-    expect(summary).toMatchObject({ stage: 'normalize', genes: { input: 608, pass_expression_filter: 258, written: 258 }, reference_sample: 'HG00119' });
+    expect(summary).toMatchObject({
+      stage: 'normalize',
+      genes: { input: 608, pass_expression_filter: 258, written: 258 },
+      reference_sample: 'HG00119',
+    });
     expect(summary.params).toMatchObject({ int: true, 'min-count': 6, 'min-sample-frac': 0.2 });
   });
 
   test('values are the edgeR TMM-CPM → GTEx INT reference for the 258 kept genes, within 1e-12', async () => {
     const p = await readPhenotypes(out);
     const ref = refRows(sharedPath('refs/tmm_int/qtltools_chr22.int.tsv.gz'));
-    const mask = readTsv(sharedPath('refs/tmm_int/qtltools_chr22.expression_mask.tsv')).rows.filter((x) => x[2] === '1').map((x) => x[0]);
+    const mask = readTsv(sharedPath('refs/tmm_int/qtltools_chr22.expression_mask.tsv'))
+      .rows.filter((x) => x[2] === '1')
+      .map((x) => x[0]);
     expect([...p.phenotypeId].sort()).toEqual([...mask].sort());
     const refFlat = new Float64Array(p.values.length);
     p.phenotypeId.forEach((id, i) => refFlat.set(ref.get(id)!, i * p.samples.length));
@@ -56,10 +62,22 @@ describe('Geuvadis chr22 BED → TMM-CPM + INT phenotypes', () => {
 
   test('rows carry BED positions, sorted by chr then start', async () => {
     const p = await readPhenotypes(out);
-    const bedText = gunzipSync(readFileSync(sharedPath('data/geuvadis_chr22/qtltools_genes.50percent.chr22.bed.gz'))).toString();
-    const starts = new Map(bedText.split('\n').slice(1).filter(Boolean).map((l) => { const f = l.split('\t'); return [f[3], Number(f[1])]; }));
+    const bedText = gunzipSync(
+      readFileSync(sharedPath('data/geuvadis_chr22/qtltools_genes.50percent.chr22.bed.gz')),
+    ).toString();
+    const starts = new Map(
+      bedText
+        .split('\n')
+        .slice(1)
+        .filter(Boolean)
+        .map((l) => {
+          const f = l.split('\t');
+          return [f[3], Number(f[1])];
+        }),
+    );
     p.phenotypeId.forEach((id, i) => expect(p.start[i]).toBe(starts.get(id)));
-    for (let i = 1; i < p.chr.length; i++) expect(compareChrom(p.chr[i - 1], p.chr[i]) < 0 || p.start[i - 1] <= p.start[i]).toBe(true);
+    for (let i = 1; i < p.chr.length; i++)
+      expect(compareChrom(p.chr[i - 1], p.chr[i]) < 0 || p.start[i - 1] <= p.start[i]).toBe(true);
     const t = await openParquet(out);
     expect(t.meta.schema).toBe('phenotypes/1');
   });
@@ -69,7 +87,12 @@ describe('Geuvadis chr22 BED → TMM-CPM + INT phenotypes', () => {
     const ref = readTsv(sharedPath('refs/tmm_int/qtltools_chr22.factors.tsv')).rows;
     expect(rep.samples.map((s: { sample: string }) => s.sample)).toEqual(ref.map((x) => x[0]));
     const ours = rep.samples.map((s: { norm_factor: number }) => s.norm_factor);
-    expect(maxRelDiff(ours, ref.map((x) => Number(x[2])))).toBeLessThan(1e-9);
+    expect(
+      maxRelDiff(
+        ours,
+        ref.map((x) => Number(x[2])),
+      ),
+    ).toBeLessThan(1e-9);
     expect(rep.sample_qc.pcs).toBe(2);
   });
 });
@@ -86,7 +109,16 @@ describe('simulated counts TSV + BED annotation → TMM-CPM', () => {
     }
     writeFileSync(ann, lines.join('\n') + '\n');
     const out = join(dir, 'sim.parquet');
-    const r = runCli(['normalize', '--input', sharedPath('refs/tmm_int/sim_counts.tsv.gz'), '--annotation', ann, '--out', out, '--quiet']);
+    const r = runCli([
+      'normalize',
+      '--input',
+      sharedPath('refs/tmm_int/sim_counts.tsv.gz'),
+      '--annotation',
+      ann,
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     const p = await readPhenotypes(out);
@@ -129,7 +161,16 @@ describe('expression-PC sample QC', () => {
 
   test('--drop-outliers removes it and normalizes the rest again', async () => {
     const out = join(dir, 'drop.parquet');
-    const r = runCli(['normalize', '--input', input, '--annotation', join(dir, 'ann.bed'), '--out', out, '--drop-outliers']);
+    const r = runCli([
+      'normalize',
+      '--input',
+      input,
+      '--annotation',
+      join(dir, 'ann.bed'),
+      '--out',
+      out,
+      '--drop-outliers',
+    ]);
     expect(r.code).toBe(0);
     const p = await readPhenotypes(out);
     expect(p.samples.length).toBe(99);

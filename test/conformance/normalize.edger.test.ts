@@ -10,7 +10,10 @@ import { normalizeExpression, tmmFactors, cpm, inverseNormalRows } from '../../s
 import { sharedPath, readTsv, maxRelDiff, maxAbsDiff } from '../helpers/shared.js';
 
 const cases = [
-  { name: 'qtltools_chr22', input: () => sharedPath('data/geuvadis_chr22/qtltools_genes.50percent.chr22.bed.gz') },
+  {
+    name: 'qtltools_chr22',
+    input: () => sharedPath('data/geuvadis_chr22/qtltools_genes.50percent.chr22.bed.gz'),
+  },
   { name: 'sim', input: () => sharedPath('refs/tmm_int/sim_counts.tsv.gz') },
 ];
 
@@ -56,7 +59,9 @@ describe.each(cases)('edgeR TMM / CPM / INT on $name', ({ name, input }) => {
     const refInt = refMatrix(sharedPath(refDir, `${name}.int.tsv.gz`), m.phenotypeId, m.samples);
     const di = maxAbsDiff(int, refInt);
     expect(di).toBeLessThan(1e-12);
-    console.log(`${name}: TMM-CPM max rel diff ${dc.toExponential(2)}; INT max abs diff ${di.toExponential(2)}`);
+    console.log(
+      `${name}: TMM-CPM max rel diff ${dc.toExponential(2)}; INT max abs diff ${di.toExponential(2)}`,
+    );
   });
 
   test('the count filter (≥ 6 in ≥ 20% of samples) keeps the same genes', () => {

@@ -15,7 +15,10 @@ export interface CliResult {
 /** Runs the built `qtlflow` CLI (npm test builds it first). */
 export function runCli(args: string[], bin = CLI): CliResult {
   if (!existsSync(bin)) throw new Error(`${bin} not built: run 'npm run build' first`);
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

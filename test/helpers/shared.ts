@@ -14,7 +14,9 @@ export const SHARED = resolve(REPO_ROOT, process.env.QTLFLOW_SHARED ?? '../share
 export function sharedPath(...parts: string[]): string {
   const p = join(SHARED, ...parts);
   if (!existsSync(p)) {
-    throw new Error(`shared reference file not found: ${p} (set QTLFLOW_SHARED to the folder holding data/ and refs/)`);
+    throw new Error(
+      `shared reference file not found: ${p} (set QTLFLOW_SHARED to the folder holding data/ and refs/)`,
+    );
   }
   return p;
 }

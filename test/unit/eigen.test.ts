@@ -2,7 +2,7 @@ import { symmetricEigen, gramOfColumns } from '../../src/linalg/eigen.js';
 
 function randomSymmetric(n: number, seed: number): Float64Array {
   let s = seed;
-  const rnd = (): number => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+  const rnd = (): number => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
   const a = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = i; j < n; j++) a[i * n + j] = a[j * n + i] = rnd();
   return a;

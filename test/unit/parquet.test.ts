@@ -8,7 +8,13 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { readParquet } from 'parquet-wasm/node';
 import { tableFromIPC } from 'apache-arrow';
 import { ParquetTableWriter, openParquet } from '../../src/io/parquet.js';
-import { readCovariates, readPhenotypes, writeCounts, writeCovariates, writePhenotypes } from '../../src/io/contracts.js';
+import {
+  readCovariates,
+  readPhenotypes,
+  writeCounts,
+  writeCovariates,
+  writePhenotypes,
+} from '../../src/io/contracts.js';
 import type { PhenotypeMatrix } from '../../src/io/contracts.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -56,7 +62,9 @@ describe('phenotypes contract', () => {
   });
 
   test('DuckDB reads the values, types and key-value metadata', async () => {
-    const rows = await duck(`select phenotype_id, start, "S1", "S2" from read_parquet('${path}') order by phenotype_id`);
+    const rows = await duck(
+      `select phenotype_id, start, "S1", "S2" from read_parquet('${path}') order by phenotype_id`,
+    );
     expect(rows.map((r) => r.phenotype_id)).toEqual(['g1', 'g2', 'g3']);
     expect(rows.map((r) => r.start)).toEqual([100, 5000, 42]);
     expect(rows.map((r) => r.S1)).toEqual([0.5, 3, 1e-300]);
@@ -70,7 +78,15 @@ describe('phenotypes contract', () => {
   test('Apache Arrow (Rust Parquet reader → Arrow JS) reads the same table and metadata', () => {
     const table = tableFromIPC(readParquet(new Uint8Array(readFileSync(path))).intoIPCStream());
     expect(table.numRows).toBe(3);
-    expect(table.schema.fields.map((f) => f.name)).toEqual(['chr', 'start', 'end', 'phenotype_id', 'strand', 'S1', 'S2']);
+    expect(table.schema.fields.map((f) => f.name)).toEqual([
+      'chr',
+      'start',
+      'end',
+      'phenotype_id',
+      'strand',
+      'S1',
+      'S2',
+    ]);
     expect(String(table.schema.fields[1].type)).toBe('Int32');
     expect(String(table.schema.fields[5].type)).toBe('Float64');
     expect(Array.from(table.getChild('S1')!.toArray() as Float64Array)).toEqual([0.5, 3, 1e-300]);
@@ -80,14 +96,27 @@ describe('phenotypes contract', () => {
 
 test('counts and covariates contracts round trip and read in DuckDB', async () => {
   const cpath = join(dir, 'counts.parquet');
-  writeCounts(cpath, { phenotypeId: ['a', 'b'], length: Float64Array.from([1000, 2000]), samples: ['x', 'y'], values: Float64Array.from([1, 2, 3, 4]) }, {});
+  writeCounts(
+    cpath,
+    {
+      phenotypeId: ['a', 'b'],
+      length: Float64Array.from([1000, 2000]),
+      samples: ['x', 'y'],
+      values: Float64Array.from([1, 2, 3, 4]),
+    },
+    {},
+  );
   const rows = await duck(`select * from read_parquet('${cpath}') order by phenotype_id`);
   expect(rows).toEqual([
     { phenotype_id: 'a', length: 1000, x: 1, y: 2 },
     { phenotype_id: 'b', length: 2000, x: 3, y: 4 },
   ]);
   const vpath = join(dir, 'cov.parquet');
-  const cov = { sampleIds: ['x', 'y', 'z'], names: ['PC1', 'sex'], values: Float64Array.from([0.1, 1, 0.2, 0, 0.3, 1]) };
+  const cov = {
+    sampleIds: ['x', 'y', 'z'],
+    names: ['PC1', 'sex'],
+    values: Float64Array.from([0.1, 1, 0.2, 0, 0.3, 1]),
+  };
   writeCovariates(vpath, cov, {});
   const back = await readCovariates(vpath);
   expect(back.sampleIds).toEqual(cov.sampleIds);
@@ -116,7 +145,9 @@ test('streaming writer splits batches into row groups without losing or reorderi
     next += size;
   }
   w.close();
-  const rows = await duck(`select count(*)::INT n, sum(pos)::BIGINT s, count(distinct phenotype_id)::INT d from read_parquet('${path}')`);
+  const rows = await duck(
+    `select count(*)::INT n, sum(pos)::BIGINT s, count(distinct phenotype_id)::INT d from read_parquet('${path}')`,
+  );
   expect(rows[0]).toEqual({ n: 5000, s: BigInt((4999 * 5000) / 2), d: 17 });
   const groups = await duck(`select count(distinct row_group_id)::INT g from parquet_metadata('${path}')`);
   expect(groups[0].g).toBe(5);

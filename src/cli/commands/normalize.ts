@@ -31,22 +31,67 @@ export interface NormalizeArgs extends CommonArgs {
 function builder(y: Argv): Argv<NormalizeArgs> {
   return withCommonOptions(
     y
-      .option('input', { type: 'string', demandOption: true, describe: 'Counts/quantifications: BED(.gz), TSV(.gz) or counts Parquet' })
-      .option('format', { choices: ['bed', 'tsv', 'parquet'] as const, describe: 'Input format (default: from the file name)' })
-      .option('lengths', { type: 'string', describe: 'gene_id<TAB>length table for the TPM filter (default: the input length column, if any)' })
-      .option('annotation', { type: 'string', describe: 'GTF or BED giving gene positions (TSS by strand); required for TSV/counts input' })
+      .option('input', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Counts/quantifications: BED(.gz), TSV(.gz) or counts Parquet',
+      })
+      .option('format', {
+        choices: ['bed', 'tsv', 'parquet'] as const,
+        describe: 'Input format (default: from the file name)',
+      })
+      .option('lengths', {
+        type: 'string',
+        describe: 'gene_id<TAB>length table for the TPM filter (default: the input length column, if any)',
+      })
+      .option('annotation', {
+        type: 'string',
+        describe: 'GTF or BED giving gene positions (TSS by strand); required for TSV/counts input',
+      })
       .option('out', { type: 'string', demandOption: true, describe: 'Output phenotypes Parquet' })
-      .option('method', { choices: ['tmm', 'none'] as const, default: 'tmm' as const, describe: 'tmm: TMM-CPM (edgeR); none: input values as they are' })
-      .option('int', { type: 'boolean', default: false, describe: 'Inverse-normal transform each gene across samples' })
+      .option('method', {
+        choices: ['tmm', 'none'] as const,
+        default: 'tmm' as const,
+        describe: 'tmm: TMM-CPM (edgeR); none: input values as they are',
+      })
+      .option('int', {
+        type: 'boolean',
+        default: false,
+        describe: 'Inverse-normal transform each gene across samples',
+      })
       .option('min-count', { type: 'number', default: 6, describe: 'GTEx filter: count threshold' })
-      .option('min-tpm', { type: 'number', default: 0.1, describe: 'GTEx filter: TPM threshold (only with gene lengths; 0 disables)' })
-      .option('min-sample-frac', { type: 'number', default: 0.2, describe: 'GTEx filter: fraction of samples that must pass the thresholds' })
-      .option('qc-pcs', { type: 'number', default: 2, describe: 'Expression PCs used to flag outlier samples (0: no sample QC)' })
-      .option('qc-sd', { type: 'number', default: 6, describe: 'Flag samples this many SD from the mean on any QC PC' })
-      .option('drop-outliers', { type: 'boolean', default: false, describe: 'Remove flagged samples and normalize again' })
-      .option('report', { type: 'string', describe: 'Write a per-sample JSON report (library sizes, factors, QC)' })
+      .option('min-tpm', {
+        type: 'number',
+        default: 0.1,
+        describe: 'GTEx filter: TPM threshold (only with gene lengths; 0 disables)',
+      })
+      .option('min-sample-frac', {
+        type: 'number',
+        default: 0.2,
+        describe: 'GTEx filter: fraction of samples that must pass the thresholds',
+      })
+      .option('qc-pcs', {
+        type: 'number',
+        default: 2,
+        describe: 'Expression PCs used to flag outlier samples (0: no sample QC)',
+      })
+      .option('qc-sd', {
+        type: 'number',
+        default: 6,
+        describe: 'Flag samples this many SD from the mean on any QC PC',
+      })
+      .option('drop-outliers', {
+        type: 'boolean',
+        default: false,
+        describe: 'Remove flagged samples and normalize again',
+      })
+      .option('report', {
+        type: 'string',
+        describe: 'Write a per-sample JSON report (library sizes, factors, QC)',
+      })
       .check((a) => {
-        if (!(a['min-sample-frac'] >= 0 && a['min-sample-frac'] <= 1)) throw new Error('--min-sample-frac must be between 0 and 1');
+        if (!(a['min-sample-frac'] >= 0 && a['min-sample-frac'] <= 1))
+          throw new Error('--min-sample-frac must be between 0 and 1');
         if (!(a['qc-sd'] > 0)) throw new Error('--qc-sd must be positive');
         return true;
       }),
@@ -58,7 +103,11 @@ async function attachLengths(m: ExpressionInput, file: string): Promise<void> {
   const lengths = await readLengths(file);
   m.length = Float64Array.from(m.phenotypeId, (id) => {
     const v = lengths.get(id);
-    if (v === undefined) throw new InputError(`no length for gene '${id}'`, { file, expected: 'a length for every gene of the input matrix' });
+    if (v === undefined)
+      throw new InputError(`no length for gene '${id}'`, {
+        file,
+        expected: 'a length for every gene of the input matrix',
+      });
     return v;
   });
 }
@@ -81,7 +130,14 @@ async function genePositions(m: ExpressionInput, annotationFile: string | undefi
         hint: 'Pass --annotation with a GTF (gene records) or BED of gene positions, or give a BED matrix (#chr start end id …)',
       });
     }
-    return { chr: m.chr, start: m.start, end: m.end, strand: m.strand, rows: m.phenotypeId.map((_, i) => i), missing: [] };
+    return {
+      chr: m.chr,
+      start: m.start,
+      end: m.end,
+      strand: m.strand,
+      rows: m.phenotypeId.map((_, i) => i),
+      missing: [],
+    };
   }
   const ann = await readGeneAnnotation(annotationFile);
   const noVersion = versionlessIndex(ann);
@@ -113,7 +169,11 @@ async function genePositions(m: ExpressionInput, annotationFile: string | undefi
 }
 
 /** Builds the sorted phenotype matrix of the kept genes that have positions. */
-function assemble(m: ExpressionInput, pos: Positions, res: NormalizeResult): { pheno: PhenotypeMatrix; noPosition: number } {
+function assemble(
+  m: ExpressionInput,
+  pos: Positions,
+  res: NormalizeResult,
+): { pheno: PhenotypeMatrix; noPosition: number } {
   const nS = res.samples.length;
   const rowOfGene = new Map<number, number>();
   pos.rows.forEach((g, r) => rowOfGene.set(g, r));
@@ -131,7 +191,9 @@ function assemble(m: ExpressionInput, pos: Positions, res: NormalizeResult): { p
   };
   const order = phenotypeOrder(unsorted);
   const values = new Float64Array(order.length * nS);
-  order.forEach((k, r) => values.set(res.values.subarray(sel[k].keptRow * nS, (sel[k].keptRow + 1) * nS), r * nS));
+  order.forEach((k, r) =>
+    values.set(res.values.subarray(sel[k].keptRow * nS, (sel[k].keptRow + 1) * nS), r * nS),
+  );
   const pick = <T>(f: (s: (typeof sel)[number]) => T): T[] => Array.from(order, (k) => f(sel[k]));
   const pheno: PhenotypeMatrix = {
     chr: pick((s) => pos.chr[s.posRow]),
@@ -155,7 +217,9 @@ export async function normalizeStage(a: NormalizeArgs, ctx: StageContext): Promi
   ctx.log.info(`${m.phenotypeId.length} genes × ${m.samples.length} samples`);
   const pos = await genePositions(m, a.annotation);
   if (pos.missing.length > 0) {
-    ctx.log.warn(`${pos.missing.length} genes are not in the annotation and are dropped (e.g. ${pos.missing.slice(0, 3).join(', ')})`);
+    ctx.log.warn(
+      `${pos.missing.length} genes are not in the annotation and are dropped (e.g. ${pos.missing.slice(0, 3).join(', ')})`,
+    );
   }
   const res = normalizeExpression(m, {
     method: a.method,
@@ -168,7 +232,9 @@ export async function normalizeStage(a: NormalizeArgs, ctx: StageContext): Promi
     dropOutliers: a['drop-outliers'],
   });
   for (const o of res.sampleQc.outliers) {
-    ctx.log.warn(`sample ${o.sample} is ${o.max_abs_z.toFixed(1)} SD out on an expression PC${res.sampleQc.dropped ? ' (dropped)' : ''}`);
+    ctx.log.warn(
+      `sample ${o.sample} is ${o.max_abs_z.toFixed(1)} SD out on an expression PC${res.sampleQc.dropped ? ' (dropped)' : ''}`,
+    );
   }
   const { pheno, noPosition } = assemble(m, pos, res);
   if (pheno.phenotypeId.length === 0) {
@@ -200,7 +266,12 @@ export async function normalizeStage(a: NormalizeArgs, ctx: StageContext): Promi
     });
   }
   ctx.log.info(`${pheno.phenotypeId.length} genes × ${pheno.samples.length} samples written`);
-  return { genes, samples: pheno.samples.length, reference_sample: res.refColumn >= 0 ? res.samples[res.refColumn] : null, sample_qc: res.sampleQc };
+  return {
+    genes,
+    samples: pheno.samples.length,
+    reference_sample: res.refColumn >= 0 ? res.samples[res.refColumn] : null,
+    sample_qc: res.sampleQc,
+  };
 }
 
 export const normalizeCommand: CommandModule<object, NormalizeArgs> = {

@@ -91,7 +91,10 @@ function checkLibrarySizes(input: CountsInput, libSize: Float64Array): void {
   }
 }
 
-function normalizeOnce(input: CountsInput, o: NormalizeOptions): Omit<NormalizeResult, 'sampleQc'> & { logCpmKept: Float64Array } {
+function normalizeOnce(
+  input: CountsInput,
+  o: NormalizeOptions,
+): Omit<NormalizeResult, 'sampleQc'> & { logCpmKept: Float64Array } {
   const nGenes = input.phenotypeId.length;
   const nSamples = input.samples.length;
   const counts = input.values;
@@ -127,7 +130,10 @@ function normalizeOnce(input: CountsInput, o: NormalizeOptions): Omit<NormalizeR
   };
 }
 
-function runSampleQc(r: { logCpmKept: Float64Array; kept: Int32Array; samples: string[] }, o: NormalizeOptions): SampleQcResult | string {
+function runSampleQc(
+  r: { logCpmKept: Float64Array; kept: Int32Array; samples: string[] },
+  o: NormalizeOptions,
+): SampleQcResult | string {
   if (o.qcPcs <= 0) return 'disabled (--qc-pcs 0)';
   if (r.samples.length < MIN_QC_SAMPLES) return `fewer than ${MIN_QC_SAMPLES} samples`;
   if (r.kept.length < 2) return 'fewer than 2 genes pass the expression filter';
@@ -140,18 +146,28 @@ function dropSamples(input: CountsInput, drop: Set<number>): CountsInput {
   const n = input.phenotypeId.length;
   const m = keepIdx.length;
   const values = new Float64Array(n * m);
-  for (let g = 0; g < n; g++) for (let k = 0; k < m; k++) values[g * m + k] = input.values[g * input.samples.length + keepIdx[k]];
+  for (let g = 0; g < n; g++)
+    for (let k = 0; k < m; k++) values[g * m + k] = input.values[g * input.samples.length + keepIdx[k]];
   return { ...input, samples: keepIdx.map((j) => input.samples[j]), values };
 }
 
-export function normalizeExpression(input: CountsInput, options: Partial<NormalizeOptions> = {}): NormalizeResult {
+export function normalizeExpression(
+  input: CountsInput,
+  options: Partial<NormalizeOptions> = {},
+): NormalizeResult {
   const o = { ...DEFAULT_NORMALIZE, ...options };
   if (input.phenotypeId.length === 0 || input.samples.length === 0) {
     throw new InputError('empty matrix', { file: input.file, expected: 'at least one gene and one sample' });
   }
   let r = normalizeOnce(input, o);
   const qc = runSampleQc(r, o);
-  const report: SampleQcReport = { pcs: 0, sd_threshold: o.qcSd, variance_explained: [], outliers: [], dropped: false };
+  const report: SampleQcReport = {
+    pcs: 0,
+    sd_threshold: o.qcSd,
+    variance_explained: [],
+    outliers: [],
+    dropped: false,
+  };
   if (typeof qc === 'string') {
     report.skipped = qc;
   } else {
@@ -159,7 +175,8 @@ export function normalizeExpression(input: CountsInput, options: Partial<Normali
     report.variance_explained = qc.varianceExplained;
     report.outliers = qc.outliers.map((i) => ({ sample: r.samples[i], max_abs_z: qc.maxAbsZ[i] }));
     if (o.dropOutliers && qc.outliers.length > 0) {
-      if (qc.outliers.length === r.samples.length) throw new InputError('every sample was flagged as an outlier', { file: input.file });
+      if (qc.outliers.length === r.samples.length)
+        throw new InputError('every sample was flagged as an outlier', { file: input.file });
       // Recompute everything on the remaining samples: TMM, the filter and INT all depend on the sample set.
       r = normalizeOnce(dropSamples(input, new Set(qc.outliers)), o);
       report.dropped = true;

@@ -18,7 +18,13 @@ export interface SampleQcResult {
 }
 
 /** `values` is genes × samples row-major (already the matrix to analyse, e.g. log2 CPM). */
-export function expressionPcOutliers(values: Float64Array, nGenes: number, nSamples: number, pcs: number, sdThreshold: number): SampleQcResult {
+export function expressionPcOutliers(
+  values: Float64Array,
+  nGenes: number,
+  nSamples: number,
+  pcs: number,
+  sdThreshold: number,
+): SampleQcResult {
   const k = Math.max(0, Math.min(pcs, nSamples - 1));
   const centred = new Float64Array(values.length);
   for (let g = 0; g < nGenes; g++) {

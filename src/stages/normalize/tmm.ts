@@ -87,7 +87,12 @@ export function tmmFactorOne(
 }
 
 /** TMM factors for a genes × samples row-major count matrix. */
-export function tmmFactors(counts: Float64Array, nGenes: number, nSamples: number, options: TmmOptions = {}): TmmResult {
+export function tmmFactors(
+  counts: Float64Array,
+  nGenes: number,
+  nSamples: number,
+  options: TmmOptions = {},
+): TmmResult {
   const libSize = libSizes(counts, nGenes, nSamples);
   const keep: number[] = [];
   for (let g = 0; g < nGenes; g++) {

@@ -6,7 +6,13 @@ import { rankAverage } from '../../stats/rank.js';
  * CPM with effective library sizes lib × factor, as `edgeR::cpm(y, normalized.lib.sizes = TRUE)`.
  * edgeR's C++ kernel multiplies by 1e6 / (lib × nf): that operation order reproduces its values bit for bit.
  */
-export function cpm(counts: Float64Array, nGenes: number, nSamples: number, libSize: Float64Array, factors: Float64Array): Float64Array {
+export function cpm(
+  counts: Float64Array,
+  nGenes: number,
+  nSamples: number,
+  libSize: Float64Array,
+  factors: Float64Array,
+): Float64Array {
   const scale = new Float64Array(nSamples);
   for (let j = 0; j < nSamples; j++) scale[j] = 1e6 / (libSize[j] * factors[j]);
   const out = new Float64Array(nGenes * nSamples);
@@ -18,7 +24,12 @@ export function cpm(counts: Float64Array, nGenes: number, nSamples: number, libS
 }
 
 /** TPM from counts and feature lengths: per sample, (count/length) / Σ(count/length) × 1e6. */
-export function tpm(counts: Float64Array, nGenes: number, nSamples: number, lengths: Float64Array): Float64Array {
+export function tpm(
+  counts: Float64Array,
+  nGenes: number,
+  nSamples: number,
+  lengths: Float64Array,
+): Float64Array {
   const out = new Float64Array(nGenes * nSamples);
   const total = new Float64Array(nSamples);
   for (let g = 0; g < nGenes; g++) {
