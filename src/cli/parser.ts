@@ -7,6 +7,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { VERSION } from '../version.js';
 import { EXIT_INPUT } from './framework.js';
 import { stageCommands } from './commands/index.js';
+import { demoCommand } from './commands/demo.js';
 
 function failHandler(scriptName: string) {
   return (msg: string | undefined, err: Error | undefined, y: Argv): void => {
@@ -20,6 +21,7 @@ function failHandler(scriptName: string) {
 export function umbrellaParser(args: string[]): Argv {
   let y = yargs(args).scriptName('qtlflow').usage('$0 <stage> [options]');
   for (const c of stageCommands) y = y.command(c);
+  y = y.command(demoCommand);
   return y
     .demandCommand(1, 'Name a stage to run')
     .strict()
@@ -41,4 +43,25 @@ export function stageParser(stage: string, args: string[]): Argv {
     .help()
     .wrap(Math.min(120, process.stdout.columns ?? 100))
     .fail(failHandler(`qtlflow-${stage}`));
+}
+
+/**
+ * Parses a stage command line with the stage's own strict parser without running it. Returns the error
+ * message, or undefined when the flags are accepted. Used to check that pipeline modules cannot drift
+ * from the CLIs they call.
+ */
+export async function validateStageArgs(stage: string, args: string[]): Promise<string | undefined> {
+  const c = stageCommands.find((s) => s.command === stage);
+  if (!c) return `unknown stage '${stage}'`;
+  let error: string | undefined;
+  const dryRun: CommandModule<object, unknown> = { ...c, command: '$0', handler: () => undefined };
+  await yargs(args)
+    .command(dryRun)
+    .strict()
+    .exitProcess(false)
+    .fail((msg, err) => {
+      error = msg ?? err?.message;
+    })
+    .parseAsync();
+  return error;
 }

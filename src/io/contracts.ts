@@ -70,10 +70,10 @@ export function writePhenotypes(path: string, p: PhenotypeMatrix, params: Record
   const n = p.phenotypeId.length;
   const m = p.samples.length;
   const specs: ColumnSpec[] = [
-    { name: 'chr', type: 'string' },
+    { name: 'chr', type: 'string', statistics: true },
     { name: 'start', type: 'int32' },
     { name: 'end', type: 'int32' },
-    { name: 'phenotype_id', type: 'string' },
+    { name: 'phenotype_id', type: 'string', statistics: true },
   ];
   const cols: ColumnData[] = [p.chr, p.start, p.end, p.phenotypeId];
   if (p.groupId) {
