@@ -6,6 +6,7 @@
  *   - DuckDB (@duckdb/node-api), read only: its role is queries and merges.
  * Each case runs in its own process so peak RSS is its own. Usage:
  *   node dist/bench/parquet.js [--rows 5000000] [--genes 20000] [--samples 500] [--out-dir DIR]
+ *     [--writers hyparquet,parquet-wasm[,parquetjs]] [--readers hyparquet,parquet-wasm,duckdb[,parquetjs]]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
@@ -194,6 +195,7 @@ async function runCase(
     if (table.numRows === 0) throw new Error('short read');
     return (performance.now() - t0) / 1000;
   }
+  if (engine === 'parquetjs') return parquetjsCase(op, kind, path, s);
   if (engine === 'duckdb' && op === 'read') {
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const t0 = performance.now();
@@ -205,6 +207,60 @@ async function runCase(
     return (performance.now() - t0) / 1000;
   }
   throw new Error(`no case ${engine}/${op}`);
+}
+
+/**
+ * @dsnp/parquetjs (the maintained parquetjs fork; the package the design brief names). It is not a project
+ * dependency (it pulls in an S3 client); install it for a benchmark run with
+ * `npm install --no-save @dsnp/parquetjs@1.8.8` (1.8.9+ needs Node ≥ 24). No ZSTD: SNAPPY is used.
+ */
+async function parquetjsCase(
+  op: string,
+  kind: 'matrix' | 'results',
+  path: string,
+  s: Sizes,
+): Promise<number> {
+  const moduleName = '@dsnp/parquetjs';
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const pq: any = await import(moduleName);
+  const specs = kind === 'matrix' ? matrixData(s).specs : RESULT_SPECS;
+  if (op === 'write') {
+    const fields: Record<string, unknown> = {};
+    for (const sp of specs)
+      fields[sp.name] = {
+        type: sp.type === 'string' ? 'UTF8' : sp.type === 'int32' ? 'INT32' : 'DOUBLE',
+        compression: 'SNAPPY',
+      };
+    const schema = new pq.ParquetSchema(fields);
+    let spent = 0;
+    let t0 = performance.now();
+    const w = await pq.ParquetWriter.openFile(schema, path, {
+      rowGroupSize: kind === 'matrix' ? 5000 : 100_000,
+    });
+    spent += performance.now() - t0;
+    const batches: ColumnData[][] = kind === 'matrix' ? [matrixData(s).cols] : [];
+    for (let from = 0; from < (kind === 'matrix' ? 1 : s.rows); from += BATCH) {
+      const cols = kind === 'matrix' ? batches[0] : resultBatch(from, Math.min(BATCH, s.rows - from));
+      t0 = performance.now();
+      for (let i = 0; i < cols[0].length; i++) {
+        const row: Record<string, unknown> = {};
+        specs.forEach((sp, c) => (row[sp.name] = (cols[c] as ArrayLike<unknown>)[i]));
+        await w.appendRow(row);
+      }
+      spent += performance.now() - t0;
+    }
+    t0 = performance.now();
+    await w.close();
+    return (spent + performance.now() - t0) / 1000;
+  }
+  const t0 = performance.now();
+  const r = await pq.ParquetReader.openFile(path);
+  const cursor = r.getCursor();
+  let n = 0;
+  while (await cursor.next()) n++;
+  await r.close();
+  if (n === 0) throw new Error('short read');
+  return (performance.now() - t0) / 1000;
 }
 
 function parseArgs(argv: string[]): Record<string, string> {
@@ -232,11 +288,16 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const self = fileURLToPath(import.meta.url);
   const plan: [string, string, 'matrix' | 'results'][] = [];
+  const writers = (a.writers ?? 'hyparquet,parquet-wasm').split(',');
+  const readers = (a.readers ?? 'hyparquet,parquet-wasm,duckdb').split(',');
   for (const kind of ['matrix', 'results'] as const) {
-    for (const engine of ['hyparquet', 'parquet-wasm']) plan.push([engine, 'write', kind]);
-    for (const engine of ['hyparquet', 'parquet-wasm'])
-      for (const reader of ['hyparquet', 'parquet-wasm', 'duckdb'])
-        plan.push([`${reader}<${engine}`, 'read', kind]);
+    for (const engine of writers) plan.push([engine, 'write', kind]);
+    for (const engine of writers) {
+      for (const reader of readers) {
+        if (reader !== 'parquetjs' || engine === 'parquetjs')
+          plan.push([`${reader}<${engine}`, 'read', kind]);
+      }
+    }
   }
   const rows: string[] = [];
   console.log(
