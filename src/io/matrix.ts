@@ -117,7 +117,14 @@ function checkHeaderSamples(samples: string[], firstSampleCol: number, file: str
 }
 
 /** Reads a BED or TSV text matrix. */
-async function readTextMatrix(file: string, format: 'bed' | 'tsv'): Promise<ExpressionInput> {
+/** Progress callback: bytes of the (possibly compressed) file read so far, and its size. */
+export type ByteProgress = (bytesRead: number, totalBytes: number) => void;
+
+async function readTextMatrix(
+  file: string,
+  format: 'bed' | 'tsv',
+  onBytes?: ByteProgress,
+): Promise<ExpressionInput> {
   let header: string[] | undefined;
   let nMeta = 0;
   let metaNames: string[] = [];
@@ -132,7 +139,7 @@ async function readTextMatrix(file: string, format: 'bed' | 'tsv'): Promise<Expr
   const lengths: number[] = [];
   const firstLine = new Map<string, number>();
 
-  for await (const { lineNo, text } of readLines(file)) {
+  for await (const { lineNo, text } of readLines(file, onBytes)) {
     if (text.length === 0) continue;
     if (!header) {
       if (format === 'tsv' && text.startsWith('#') && !/\t/.test(text)) continue; // GCT version line
@@ -297,8 +304,9 @@ async function readParquetMatrix(file: string): Promise<ExpressionInput> {
 export async function readExpressionMatrix(
   file: string,
   format: MatrixFormat = guessMatrixFormat(file),
+  onBytes?: ByteProgress,
 ): Promise<ExpressionInput> {
-  return format === 'parquet' ? readParquetMatrix(file) : readTextMatrix(file, format);
+  return format === 'parquet' ? readParquetMatrix(file) : readTextMatrix(file, format, onBytes);
 }
 
 /** Reads a two-column `gene_id<TAB>length` table (header optional) for TPM. */

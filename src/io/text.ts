@@ -34,10 +34,17 @@ export interface TextLine {
  * extension). A truncated or corrupt gzip stream is reported as an InputError naming the file and the
  * last line that was read intact, instead of silently ending early.
  */
-export async function* readLines(path: string): AsyncGenerator<TextLine> {
+export async function* readLines(
+  path: string,
+  onBytes?: (bytesRead: number, totalBytes: number) => void,
+): AsyncGenerator<TextLine> {
   requireFile(path);
   const gz = isGzip(path);
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  if (onBytes) {
+    const total = statSync(path).size;
+    raw.on('data', () => onBytes(raw.bytesRead, total));
+  }
   let stream: Readable = raw;
   if (gz) {
     const gunzip = createGunzip();

@@ -38,6 +38,8 @@ describe('Geuvadis chr22 BED → TMM-CPM + INT phenotypes', () => {
   test('exits 0 and writes the Parquet, the run summary and the report', () => {
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
+    // not a terminal: progress as plain log lines, ending at the full file size
+    expect(r.stderr).toMatch(/\[qtlflow normalize\] reading: (\d+)\/\1\n/);
     expect(existsSync(out)).toBe(true);
     const summary = JSON.parse(readFileSync(join(dir, 'expr.summary.json'), 'utf8'));
     expect(summary).toMatchObject({

@@ -1,6 +1,8 @@
 /** `qtlflow normalize`: counts / quantifications → phenotypes Parquet (TMM, TMM-CPM, inverse normal, GTEx filter). */
+import { statSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { InputError } from '../../io/errors.js';
+import { requireFile } from '../../io/text.js';
 import { readExpressionMatrix, readLengths, guessMatrixFormat } from '../../io/matrix.js';
 import type { ExpressionInput, MatrixFormat } from '../../io/matrix.js';
 import { readGeneAnnotation, lookupGene, versionlessIndex } from '../../io/annotation.js';
@@ -211,7 +213,10 @@ function assemble(
 export async function normalizeStage(a: NormalizeArgs, ctx: StageContext): Promise<Record<string, unknown>> {
   const format = a.format ?? guessMatrixFormat(a.input);
   ctx.log.info(`reading ${a.input} (${format})`);
-  const m = await readExpressionMatrix(a.input, format);
+  requireFile(a.input);
+  const progress = ctx.log.progress('reading', statSync(a.input).size);
+  const m = await readExpressionMatrix(a.input, format, (done) => progress.tick(done));
+  progress.finish();
   if (a.lengths) await attachLengths(m, a.lengths);
   if (a['min-tpm'] <= 0) m.length = undefined;
   ctx.log.info(`${m.phenotypeId.length} genes × ${m.samples.length} samples`);
