@@ -5,7 +5,7 @@
 import { InputError } from './errors.js';
 import { compareChrom } from './genome.js';
 import { openParquet, toFloat64, toInt32, toStrings, writeTable } from './parquet.js';
-import type { ColumnSpec, ColumnData, ParquetTable } from './parquet.js';
+import type { ColumnSpec, ColumnData, ParquetTable, TableMeta } from './parquet.js';
 
 export const PHENOTYPES_SCHEMA = 'phenotypes/1';
 export const COUNTS_SCHEMA = 'counts/1';
@@ -46,6 +46,28 @@ function matrixColumn(values: Float64Array, nRows: number, nCols: number, j: num
   return out;
 }
 
+/**
+ * Writes a row-major matrix as leading key columns plus one float64 column per matrix column (samples for
+ * phenotypes and counts, covariates for covariates). Row groups of 5,000 rows keep region reads small.
+ */
+function writeWideMatrix(
+  path: string,
+  keySpecs: ColumnSpec[],
+  keyCols: ColumnData[],
+  columnNames: string[],
+  values: Float64Array,
+  nRows: number,
+  meta: TableMeta,
+): void {
+  const specs = [...keySpecs];
+  const cols = [...keyCols];
+  columnNames.forEach((name, j) => {
+    specs.push({ name, type: 'float64' });
+    cols.push(matrixColumn(values, nRows, columnNames.length, j));
+  });
+  writeTable(path, specs, cols, meta, { rowGroupSize: 5000 });
+}
+
 function checkUniqueSamples(samples: string[], file: string): void {
   const seen = new Set<string>();
   for (const s of samples) {
@@ -68,7 +90,6 @@ export function phenotypeOrder(p: Pick<PhenotypeMatrix, 'chr' | 'start' | 'pheno
 
 export function writePhenotypes(path: string, p: PhenotypeMatrix, params: Record<string, unknown>): void {
   const n = p.phenotypeId.length;
-  const m = p.samples.length;
   const specs: ColumnSpec[] = [
     { name: 'chr', type: 'string', statistics: true },
     { name: 'start', type: 'int32' },
@@ -84,20 +105,14 @@ export function writePhenotypes(path: string, p: PhenotypeMatrix, params: Record
     specs.push({ name: 'strand', type: 'string' });
     cols.push(p.strand);
   }
-  for (let j = 0; j < m; j++) {
-    specs.push({ name: p.samples[j], type: 'float64' });
-    cols.push(matrixColumn(p.values, n, m, j));
-  }
-  // Phenotype matrices are wide: a few thousand rows per group keeps a region read small.
-  writeTable(
-    path,
-    specs,
-    cols,
-    { schema: PHENOTYPES_SCHEMA, params, extra: { samples: p.samples } },
-    { rowGroupSize: 5000 },
-  );
+  writeWideMatrix(path, specs, cols, p.samples, p.values, n, {
+    schema: PHENOTYPES_SCHEMA,
+    params,
+    extra: { samples: p.samples },
+  });
 }
 
+/** Reads the named float64 columns into one row-major matrix (rows × columns). */
 async function readSampleColumns(t: ParquetTable, samples: string[], nRows: number): Promise<Float64Array> {
   const m = samples.length;
   const values = new Float64Array(nRows * m);
@@ -138,36 +153,32 @@ export async function readPhenotypes(path: string): Promise<PhenotypeMatrix> {
 
 export function writeCounts(path: string, c: CountMatrix, params: Record<string, unknown>): void {
   const n = c.phenotypeId.length;
-  const m = c.samples.length;
   const specs: ColumnSpec[] = [{ name: 'phenotype_id', type: 'string' }];
   const cols: ColumnData[] = [c.phenotypeId];
   if (c.length) {
     specs.push({ name: 'length', type: 'float64' });
     cols.push(c.length);
   }
-  for (let j = 0; j < m; j++) {
-    specs.push({ name: c.samples[j], type: 'float64' });
-    cols.push(matrixColumn(c.values, n, m, j));
-  }
-  writeTable(
-    path,
-    specs,
-    cols,
-    { schema: COUNTS_SCHEMA, params, extra: { samples: c.samples } },
-    { rowGroupSize: 5000 },
-  );
+  writeWideMatrix(path, specs, cols, c.samples, c.values, n, {
+    schema: COUNTS_SCHEMA,
+    params,
+    extra: { samples: c.samples },
+  });
 }
 
 export function writeCovariates(path: string, c: CovariateMatrix, params: Record<string, unknown>): void {
-  const n = c.sampleIds.length;
-  const k = c.names.length;
-  const specs: ColumnSpec[] = [
-    { name: 'sample_id', type: 'string' },
-    ...c.names.map((name) => ({ name, type: 'float64' as const })),
-  ];
-  const cols: ColumnData[] = [c.sampleIds];
-  for (let j = 0; j < k; j++) cols.push(matrixColumn(c.values, n, k, j));
-  writeTable(path, specs, cols, { schema: COVARIATES_SCHEMA, params });
+  writeWideMatrix(
+    path,
+    [{ name: 'sample_id', type: 'string' }],
+    [c.sampleIds],
+    c.names,
+    c.values,
+    c.sampleIds.length,
+    {
+      schema: COVARIATES_SCHEMA,
+      params,
+    },
+  );
 }
 
 export async function readCovariates(path: string): Promise<CovariateMatrix> {
@@ -181,12 +192,6 @@ export async function readCovariates(path: string): Promise<CovariateMatrix> {
   const sampleIds = toStrings(await t.column('sample_id'));
   checkUniqueSamples(sampleIds, path);
   const names = t.columnNames.filter((c) => c !== 'sample_id');
-  const n = sampleIds.length;
-  const k = names.length;
-  const values = new Float64Array(n * k);
-  for (let j = 0; j < k; j++) {
-    const col = toFloat64(await t.column(names[j]));
-    for (let i = 0; i < n; i++) values[i * k + j] = col[i];
-  }
+  const values = await readSampleColumns(t, names, sampleIds.length);
   return { sampleIds, names, values };
 }
