@@ -138,11 +138,17 @@ async function readTextMatrix(
   const group: string[] = [];
   const lengths: number[] = [];
   const firstLine = new Map<string, number>();
+  let gctPreamble = false;
 
   for await (const { lineNo, text } of readLines(file, onBytes)) {
     if (text.length === 0) continue;
     if (!header) {
-      if (format === 'tsv' && text.startsWith('#') && !/\t/.test(text)) continue; // GCT version line
+      // GCT: a '#1.2' version line, then a 'rows<TAB>columns' line, then the header
+      if (format === 'tsv' && /^#1\.\d/.test(text)) {
+        gctPreamble = true;
+        continue;
+      }
+      if (gctPreamble && /^\d+\t\d+$/.test(text)) continue;
       header = text.split('\t');
       if (format === 'bed') {
         if (!header[0].startsWith('#') || header.length < 5) {
