@@ -1,23 +1,36 @@
 /**
  * Ranks with ties averaged (R `rank(x, ties.method = "average")`, scipy `rankdata`), 1-based.
  * `out[i]` is the rank of `x[i]`. NaN is not allowed (callers validate first).
+ * Sorting a copy natively and locating each value by binary search (first and last position of its tie
+ * group) is several times faster than an index sort with a comparator closure.
  */
 export function rankAverage(
   x: ArrayLike<number>,
   out: Float64Array = new Float64Array(x.length),
 ): Float64Array {
   const n = x.length;
-  const idx = new Uint32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  idx.sort((a, b) => x[a] - x[b]);
-  let i = 0;
-  while (i < n) {
-    let j = i + 1;
-    while (j < n && x[idx[j]] === x[idx[i]]) j++;
-    // positions i..j-1 (0-based) tie: average of ranks i+1..j
-    const r = (i + 1 + j) / 2;
-    for (let k = i; k < j; k++) out[idx[k]] = r;
-    i = j;
+  const s = new Float64Array(n);
+  for (let i = 0; i < n; i++) s[i] = x[i];
+  s.sort();
+  // end[lo] caches the end of the tie group starting at sorted position lo (0 = not computed yet)
+  const end = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    // lo = number of values < v: the tie group holds ranks lo+1 … up
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (s[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    let up = end[lo];
+    if (up === 0) {
+      up = lo + 1;
+      while (up < n && s[up] === v) up++;
+      end[lo] = up;
+    }
+    out[i] = (lo + 1 + up) / 2;
   }
   return out;
 }
@@ -26,7 +39,9 @@ export function rankAverage(
 export function quantileType7(x: ArrayLike<number>, p: number): number {
   const n = x.length;
   if (n === 0) return NaN;
-  const s = Float64Array.from(x).sort();
+  const s = new Float64Array(n);
+  for (let i = 0; i < n; i++) s[i] = x[i];
+  s.sort();
   const index = 1 + (n - 1) * p;
   const lo = Math.floor(index);
   const hi = Math.ceil(index);

@@ -1,4 +1,4 @@
-import { symmetricEigen, gramOfColumns } from '../../src/linalg/eigen.js';
+import { symmetricEigen, gramOfColumns, topEigen } from '../../src/linalg/eigen.js';
 
 function randomSymmetric(n: number, seed: number): Float64Array {
   let s = seed;
@@ -42,4 +42,39 @@ describe('symmetricEigen', () => {
 test('gramOfColumns equals XᵀX', () => {
   const x = Float64Array.from([1, 2, 3, 4, 5, 6]); // 2 rows × 3 cols
   expect(Array.from(gramOfColumns(x, 2, 3))).toEqual([17, 22, 27, 22, 29, 36, 27, 36, 45]);
+});
+
+test('topEigen matches the full decomposition on the leading eigenpairs', () => {
+  const n = 150;
+  // PSD matrix with a clear spectrum: B Bᵀ of a random 150 × 60 matrix
+  let s = 7;
+  const rnd = (): number => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
+  const b = Float64Array.from({ length: n * 60 }, rnd);
+  const g = gramOfColumns(
+    Float64Array.from({ length: 60 * n }, (_, i) => b[(i % n) * 60 + Math.floor(i / n)]),
+    60,
+    n,
+  );
+  const full = symmetricEigen(g, n);
+  const top = topEigen(g, n, 3);
+  for (let k = 0; k < 3; k++) {
+    expect(Math.abs(top.values[k] - full.values[k]) / full.values[k]).toBeLessThan(1e-10);
+    let dot = 0;
+    for (let i = 0; i < n; i++) dot += top.vectors[i * 3 + k] * full.vectors[i * n + k];
+    expect(Math.abs(Math.abs(dot) - 1)).toBeLessThan(1e-8);
+  }
+});
+
+test('gramOfColumns handles sizes that are not multiples of the 4 × 4 block', () => {
+  const rows = 7;
+  const cols = 11;
+  const x = Float64Array.from({ length: rows * cols }, (_, i) => Math.sin(i));
+  const g = gramOfColumns(x, rows, cols);
+  for (let a = 0; a < cols; a++) {
+    for (let b = 0; b < cols; b++) {
+      let sum = 0;
+      for (let r = 0; r < rows; r++) sum += x[r * cols + a] * x[r * cols + b];
+      expect(g[a * cols + b]).toBeCloseTo(sum, 12);
+    }
+  }
 });

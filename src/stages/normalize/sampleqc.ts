@@ -3,7 +3,7 @@
  * first principal components of log2(TMM-CPM + 1) over the expressed genes and flag samples more than
  * `sdThreshold` standard deviations from the mean on any of them.
  */
-import { gramOfColumns, symmetricEigen } from '../../linalg/eigen.js';
+import { gramOfColumns, topEigen } from '../../linalg/eigen.js';
 
 export interface SampleQcResult {
   pcs: number;
@@ -36,9 +36,9 @@ export function expressionPcOutliers(
   }
   // Scores of the samples are the eigenvectors of the sample Gram matrix scaled by √λ.
   const gram = gramOfColumns(centred, nGenes, nSamples);
-  const { values: lambda, vectors } = symmetricEigen(gram, nSamples);
-  let total = 0;
-  for (const l of lambda) total += Math.max(l, 0);
+  const { values: lambda, vectors } = topEigen(gram, nSamples, k);
+  let total = 0; // trace = sum of all eigenvalues
+  for (let i = 0; i < nSamples; i++) total += gram[i * nSamples + i];
   const scores = new Float64Array(nSamples * k);
   const maxAbsZ = new Float64Array(nSamples);
   const varianceExplained: number[] = [];
@@ -47,7 +47,7 @@ export function expressionPcOutliers(
     varianceExplained.push(total > 0 ? Math.max(lambda[c], 0) / total : 0);
     let mean = 0;
     for (let i = 0; i < nSamples; i++) {
-      scores[i * k + c] = vectors[i * nSamples + c] * s;
+      scores[i * k + c] = vectors[i * k + c] * s;
       mean += scores[i * k + c];
     }
     mean /= nSamples;

@@ -42,19 +42,42 @@ export function tmmFactorOne(
   doWeighting = true,
   aCutoff = -1e10,
 ): number {
-  const logR: number[] = [];
-  const absE: number[] = [];
-  const v: number[] = [];
-  for (let g = 0; g < obs.length; g++) {
+  const len = obs.length;
+  const logR = new Float64Array(len);
+  const absE = new Float64Array(len);
+  const v = new Float64Array(len);
+  let n = 0;
+  for (let g = 0; g < len; g++) {
     const o = obs[g];
     const r = ref[g];
+    // Same expressions and operation order as edgeR, so the values match it to the last bits.
     const lr = Math.log2(o / nO / (r / nR));
     const ae = (Math.log2(o / nO) + Math.log2(r / nR)) / 2;
     if (!Number.isFinite(lr) || !Number.isFinite(ae) || !(ae > aCutoff)) continue;
-    logR.push(lr);
-    absE.push(ae);
-    v.push((nO - o) / nO / o + (nR - r) / nR / r);
+    logR[n] = lr;
+    absE[n] = ae;
+    v[n] = (nO - o) / nO / o + (nR - r) / nR / r;
+    n++;
   }
+  return trimmedMeanOfM(
+    logR.subarray(0, n),
+    absE.subarray(0, n),
+    v.subarray(0, n),
+    logratioTrim,
+    sumTrim,
+    doWeighting,
+  );
+}
+
+/** The trimmed, precision-weighted mean of the M values (edgeR's `.calcFactorTMM` after its filter). */
+function trimmedMeanOfM(
+  logR: Float64Array,
+  absE: Float64Array,
+  v: Float64Array,
+  logratioTrim: number,
+  sumTrim: number,
+  doWeighting: boolean,
+): number {
   let maxAbs = -Infinity;
   for (const x of logR) maxAbs = Math.max(maxAbs, Math.abs(x));
   if (maxAbs < 1e-6) return 1;
