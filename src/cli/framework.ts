@@ -65,6 +65,15 @@ export async function runStage(
 ): Promise<number> {
   const log = new Logger({ stage, format: args['log-format'], quiet: args.quiet });
   const outputs = new OutputSet();
+  // Interrupted (Ctrl-C, or a scheduler killing the task): remove temporaries and exit 128 + signal, the codes
+  // Nextflow's retry policy (conf/base.config) recognises.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    outputs.abort();
+    log.error(`interrupted by ${signal}; no output written`);
+    process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const started = new Date();
   const t0 = process.hrtime.bigint();
   try {
@@ -83,10 +92,14 @@ export async function runStage(
       ...result,
     });
     outputs.commit();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     log.info(`done in ${elapsed.toFixed(1)} s; wrote ${[...outputsWritten, summaryPath].join(', ')}`);
     return EXIT_OK;
   } catch (e) {
     outputs.abort();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     if (e instanceof InputError) {
       log.error(e.describe(), { ...e.context, exit_code: EXIT_INPUT });
       return EXIT_INPUT;

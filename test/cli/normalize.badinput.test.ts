@@ -5,7 +5,8 @@
 import { writeFileSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { runCli, tempDir, listDir } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { runCli, tempDir, listDir, CLI } from '../helpers/cli.js';
 
 const HEADER = '#chr\tstart\tend\tgene\tS1\tS2\tS3';
 const ROWS = ['chr1\t100\t101\tg1\t10\t20\t30', 'chr1\t200\t201\tg2\t5\t0\t7', 'chr2\t50\t51\tg3\t8\t9\t10'];
@@ -162,4 +163,49 @@ test('--log-format json reports the error as one JSON line with its context', ()
     .map((l) => JSON.parse(l) as Record<string, unknown>);
   const err = lines.find((l) => l.level === 'error')!;
   expect(err).toMatchObject({ stage: 'normalize', file: input, line: 2, column: 'S2', exit_code: 2 });
+});
+
+test('SIGTERM during a run exits 143 and leaves no output', async () => {
+  const dir = tempDir();
+  const input = join(dir, 'big.tsv');
+  // large enough that parsing takes a while
+  const header = ['gene_id', ...Array.from({ length: 200 }, (_, j) => `S${j}`)].join('\t');
+  const rows = Array.from({ length: 20000 }, (_, i) =>
+    [`g${i}`, ...Array.from({ length: 200 }, (_, j) => String((i * j) % 97))].join('\t'),
+  );
+  writeFileSync(input, [header, ...rows].join('\n') + '\n');
+  writeFileSync(
+    join(dir, 'ann.bed'),
+    rows.map((_, i) => `chr1\t${i * 10}\t${i * 10 + 1}\tg${i}\t0\t+`).join('\n') + '\n',
+  );
+  const before = listDir(dir);
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      'normalize',
+      '--input',
+      input,
+      '--annotation',
+      join(dir, 'ann.bed'),
+      '--out',
+      join(dir, 'o.parquet'),
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  // kill once the stage has started (its first log line), while it is still parsing
+  await new Promise<void>((resolve) =>
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (/reading/.test(stderr)) resolve();
+    }),
+  );
+  child.kill('SIGTERM');
+  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  expect(code).toBe(143);
+  expect(stderr).toMatch(/interrupted by SIGTERM; no output written/);
+  expect(listDir(dir)).toEqual(before);
 });
