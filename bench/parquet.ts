@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ParquetTableWriter, openParquet, writeTable } from '../src/io/parquet.js';
 import type { ColumnSpec, ColumnData } from '../src/io/parquet.js';
+import { CIS_NOMINAL } from '../src/io/results.js';
 
 interface Sizes {
   rows: number;
@@ -47,17 +48,7 @@ function matrixData(s: Sizes): { specs: ColumnSpec[]; cols: ColumnData[] } {
   return { specs, cols };
 }
 
-const RESULT_SPECS: ColumnSpec[] = [
-  { name: 'phenotype_id', type: 'string', statistics: true },
-  { name: 'variant_id', type: 'string' },
-  { name: 'start_distance', type: 'int32', statistics: false },
-  { name: 'af', type: 'float64' },
-  { name: 'ma_samples', type: 'int32', statistics: false },
-  { name: 'ma_count', type: 'int32', statistics: false },
-  { name: 'pval_nominal', type: 'float64' },
-  { name: 'slope', type: 'float64' },
-  { name: 'slope_se', type: 'float64' },
-];
+const RESULT_SPECS: ColumnSpec[] = CIS_NOMINAL.columns;
 
 /**
  * ID pools: a stage emits IDs that are the same string objects as its variant and phenotype tables (read

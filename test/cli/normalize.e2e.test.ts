@@ -9,7 +9,7 @@ import { readPhenotypes } from '../../src/io/contracts.js';
 import { openParquet } from '../../src/io/parquet.js';
 import { compareChrom } from '../../src/io/genome.js';
 import { runCli, tempDir } from '../helpers/cli.js';
-import { sharedPath, readTsv, maxAbsDiff, maxRelDiff } from '../helpers/shared.js';
+import { sharedPath, readTsv, maxAbsDiff, maxRelDiff, REPO_ROOT } from '../helpers/shared.js';
 
 function refRows(path: string): Map<string, number[]> {
   const { rows } = readTsv(path);
@@ -97,6 +97,26 @@ describe('Geuvadis chr22 BED → TMM-CPM + INT phenotypes', () => {
     ).toBeLessThan(1e-9);
     expect(rep.sample_qc.pcs).toBe(2);
   });
+});
+
+test('the qtlflow-normalize bin runs the same stage', async () => {
+  const dir = tempDir();
+  const out = join(dir, 'p.parquet');
+  const bin = join(REPO_ROOT, 'dist', 'src', 'cli', 'bin', 'normalize.js');
+  const r = runCli(
+    [
+      '--input',
+      sharedPath('data/geuvadis_chr22/qtltools_genes.50percent.chr22.bed.gz'),
+      '--out',
+      out,
+      '--int',
+      '--quiet',
+    ],
+    bin,
+  );
+  expect(r.code).toBe(0);
+  expect((await readPhenotypes(out)).phenotypeId.length).toBe(258);
+  expect(runCli(['--help'], bin).stdout).toMatch(/qtlflow-normalize/);
 });
 
 describe('simulated counts TSV + BED annotation → TMM-CPM', () => {

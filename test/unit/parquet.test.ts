@@ -16,6 +16,7 @@ import {
   writePhenotypes,
 } from '../../src/io/contracts.js';
 import type { PhenotypeMatrix } from '../../src/io/contracts.js';
+import { RESULT_SPECS } from '../../src/io/results.js';
 import { tempDir } from '../helpers/cli.js';
 
 const dir = tempDir();
@@ -154,4 +155,29 @@ test('streaming writer splits batches into row groups without losing or reorderi
   const t = await openParquet(path);
   const pos = await t.column('pos');
   expect(Array.from(pos as Int32Array).every((v, i) => v === i)).toBe(true);
+});
+
+describe.each(RESULT_SPECS)('result table $schema', (spec) => {
+  test('writes the contract columns with the right physical types, readable by DuckDB', async () => {
+    const path = join(dir, `${spec.schema.replace('/', '_')}.parquet`);
+    const w = new ParquetTableWriter(path, spec.columns, { schema: spec.schema, params: {} });
+    const n = 3;
+    w.write(
+      spec.columns.map((c) =>
+        c.type === 'string'
+          ? ['a', 'b', 'c']
+          : c.type === 'int32'
+            ? Int32Array.from([1, 2, 3])
+            : Float64Array.from([0.5, NaN, 1e-310]),
+      ),
+    );
+    w.close();
+    const described = await duck(`describe select * from read_parquet('${path}')`);
+    expect(described.map((r) => r.column_name)).toEqual(spec.columns.map((c) => c.name));
+    const want: Record<string, string> = { string: 'VARCHAR', int32: 'INTEGER', float64: 'DOUBLE' };
+    expect(described.map((r) => r.column_type)).toEqual(spec.columns.map((c) => want[c.type]));
+    const t = await openParquet(path);
+    expect(t.numRows).toBe(n);
+    expect(t.meta.schema).toBe(spec.schema);
+  });
 });
