@@ -1,0 +1,76 @@
+/**
+ * `openGenotypes(path)`: one reader API over the genotype formats, chosen by the file's content (magic bytes),
+ * not its extension. Implemented: VCF (plain, gzip, BGZF + tabix/CSI), PLINK 1 .bed/.bim/.fam.
+ */
+import { existsSync, openSync, readSync, closeSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { InputError } from '../errors.js';
+import { PlinkReader, plinkPrefix } from './plink.js';
+import { VcfReader } from './vcf.js';
+import type { GenotypeReader } from './types.js';
+
+export type { GenotypeReader, GenotypeBlock, VariantTable } from './types.js';
+export {
+  region,
+  maf,
+  snp,
+  biallelic,
+  maxMissing,
+  variantIds,
+  and,
+  all,
+  parseRegion,
+  minorAlleleFrequency,
+} from './filters.js';
+export type { Filter, Region } from './filters.js';
+
+function head(path: string, n: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(n);
+    const got = readSync(fd, b, 0, n, 0);
+    return b.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function openGenotypes(path: string): Promise<GenotypeReader> {
+  const prefix = plinkPrefix(path);
+  const file = existsSync(path) ? path : existsSync(`${prefix}.bed`) ? `${prefix}.bed` : undefined;
+  if (!file) throw new InputError('genotype file does not exist', { file: path });
+  const b = head(file, 64 * 1024);
+  if (b[0] === 0x6c && b[1] === 0x1b) {
+    if (b[2] === 0x01) return new PlinkReader(file);
+    throw new InputError('PLINK 2 .pgen files are not supported yet', {
+      file,
+      hint: 'Convert with `plink2 --pfile P --export vcf bgz --out V` or `--make-bed`',
+    });
+  }
+  if (b.length >= 20 && b.toString('latin1', 16, 20) === 'bgen') {
+    throw new InputError('BGEN files are not supported yet', {
+      file,
+      hint: 'Convert with `plink2 --bgen F ref-first --export vcf bgz`',
+    });
+  }
+  if (b.toString('latin1', 0, 4) === 'PAR1') {
+    throw new InputError('genotype Parquet is not supported yet', { file });
+  }
+  let text = b.toString('latin1', 0, 32);
+  if (b[0] === 0x1f && b[1] === 0x8b) {
+    try {
+      text = gunzipSync(b, { finishFlush: 2 /* Z_SYNC_FLUSH: tolerate a cut stream */ }).toString(
+        'latin1',
+        0,
+        32,
+      );
+    } catch {
+      text = '';
+    }
+  }
+  if (text.startsWith('##fileformat=VCF')) return new VcfReader(file);
+  throw new InputError('genotype format not recognised', {
+    file,
+    expected: 'VCF (plain, gzip or bgzip), or a PLINK 1 .bed (with .bim and .fam)',
+  });
+}

@@ -1,0 +1,102 @@
+/**
+ * The genotype reader API shared by every format (VCF, PLINK1, and later BGEN, pgen and genotype Parquet):
+ * a sample list, region queries that use the format's index, and whole-file streaming, all yielding blocks of
+ * ALT-allele dosages (0–2, NaN for missing).
+ */
+import type { Filter } from './filters.js';
+
+export interface VariantTable {
+  chr: string[];
+  /** 1-based position. */
+  pos: Int32Array;
+  id: string[];
+  ref: string[];
+  /** ALT allele(s), comma-separated for multi-allelic records. */
+  alt: string[];
+}
+
+export interface GenotypeBlock {
+  variants: VariantTable;
+  /**
+   * Dosages as a samples × variants matrix in column-major order: variant v's samples are contiguous, at
+   * dosages[v·nSamples … (v+1)·nSamples). Each variant's row is what association kernels consume.
+   */
+  dosages: Float32Array;
+  nSamples: number;
+}
+
+export interface GenotypeReader {
+  /** The file the reader was opened on. */
+  readonly path: string;
+  readonly format: 'vcf' | 'plink1' | 'bgen' | 'pgen' | 'parquet';
+  /** Sample IDs in file order. */
+  samples(): Promise<string[]>;
+  /** One block per requested region, in order; the region predicate uses the index when there is one. */
+  iterRegions(filters: Filter[]): AsyncGenerator<GenotypeBlock>;
+  /** Streams the whole file in blocks of at most `size` variants (after filtering). */
+  iterBlocks(options?: { size?: number; filter?: Filter }): AsyncGenerator<GenotypeBlock>;
+  close(): Promise<void>;
+}
+
+/** Accumulates variants and dosages into fixed-size blocks. */
+export class BlockBuilder {
+  private chr: string[] = [];
+  private pos: number[] = [];
+  private id: string[] = [];
+  private ref: string[] = [];
+  private alt: string[] = [];
+  private dosages: Float32Array;
+  count = 0;
+
+  private capacity: number;
+
+  constructor(
+    readonly nSamples: number,
+    capacity: number,
+  ) {
+    this.capacity = Math.max(1, capacity);
+    this.dosages = new Float32Array(nSamples * this.capacity);
+  }
+
+  /** The dosage slot of the next variant (fill it, then call `commit`). */
+  slot(): Float32Array {
+    if (this.count >= this.capacity) this.grow();
+    return this.dosages.subarray(this.count * this.nSamples, (this.count + 1) * this.nSamples);
+  }
+
+  commit(chr: string, pos: number, id: string, ref: string, alt: string): void {
+    this.chr.push(chr);
+    this.pos.push(pos);
+    this.id.push(id);
+    this.ref.push(ref);
+    this.alt.push(alt);
+    this.count++;
+  }
+
+  get full(): boolean {
+    return this.count >= this.capacity;
+  }
+
+  private grow(): void {
+    const bigger = new Float32Array(this.dosages.length * 2);
+    bigger.set(this.dosages);
+    this.dosages = bigger;
+    this.capacity *= 2;
+  }
+
+  /** The block so far; the builder starts empty again. */
+  take(): GenotypeBlock {
+    const block: GenotypeBlock = {
+      variants: { chr: this.chr, pos: Int32Array.from(this.pos), id: this.id, ref: this.ref, alt: this.alt },
+      dosages: this.dosages.slice(0, this.count * this.nSamples),
+      nSamples: this.nSamples,
+    };
+    this.chr = [];
+    this.pos = [];
+    this.id = [];
+    this.ref = [];
+    this.alt = [];
+    this.count = 0;
+    return block;
+  }
+}
