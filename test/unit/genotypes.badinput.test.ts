@@ -1,0 +1,151 @@
+/**
+ * Bad genotype input: each case is an InputError naming the file and the line or variant, and how to fix it.
+ */
+import { copyFileSync, readFileSync, writeFileSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync, gunzipSync } from 'node:zlib';
+import { InputError } from '../../src/io/errors.js';
+import { openGenotypes, region } from '../../src/io/genotypes/index.js';
+import type { GenotypeReader } from '../../src/io/genotypes/index.js';
+import { sharedPath } from '../helpers/shared.js';
+import { tempDir } from '../helpers/cli.js';
+
+const VCF = () => sharedPath('data/geuvadis_chr22/1kg_phase1_chr22_seqarray_geuvadis330.vcf.gz');
+const dir = tempDir();
+
+async function drain(it: AsyncGenerator<unknown>): Promise<number> {
+  let n = 0;
+  for await (const _ of it) n++;
+  return n;
+}
+
+async function expectInputError(run: () => Promise<unknown>, patterns: RegExp[]): Promise<InputError> {
+  let err: unknown;
+  try {
+    await run();
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(InputError);
+  const text = (err as InputError).describe();
+  for (const p of patterns) expect(text).toMatch(p);
+  return err as InputError;
+}
+
+/** A small text VCF: the real header (first 3 samples) and the first data lines, edited by `edit`. */
+function smallVcf(name: string, edit: (lines: string[]) => string[] = (l) => l): string {
+  const text = gunzipSync(readFileSync(VCF())).toString().split('\n');
+  const out: string[] = [];
+  for (const line of text) {
+    if (line.startsWith('##')) out.push(line);
+    else if (line.startsWith('#CHROM') || out.length < 200) {
+      out.push(line.split('\t').slice(0, 12).join('\t'));
+      if (out.length > 40 && !line.startsWith('#')) break;
+    }
+  }
+  const path = join(dir, name);
+  writeFileSync(path, edit(out.filter(Boolean)).join('\n') + '\n');
+  return path;
+}
+
+test('a plain-gzip (not bgzip) VCF: full scan works, a region query says it needs bgzip + tabix', async () => {
+  const path = join(dir, 'plain.vcf.gz');
+  writeFileSync(path, gzipSync(gunzipSync(readFileSync(VCF()))));
+  const r = await openGenotypes(path);
+  let n = 0;
+  for await (const b of r.iterBlocks()) n += b.variants.id.length;
+  expect(n).toBe(19773);
+  await expectInputError(
+    () => drain(r.iterRegions([region('22:20000000-21000000')])),
+    [/plain\.vcf\.gz/, /not BGZF/, /bgzip -c .* tabix -p vcf/],
+  );
+});
+
+test('a missing index', async () => {
+  const path = join(dir, 'noindex.vcf.gz');
+  copyFileSync(VCF(), path);
+  const r = await openGenotypes(path);
+  await expectInputError(
+    () => drain(r.iterRegions([region('22:20000000-21000000')])),
+    [/noindex\.vcf\.gz/, /no index/, /tabix -p vcf/],
+  );
+});
+
+test('a stale index (older than the VCF)', async () => {
+  const path = join(dir, 'stale.vcf.gz');
+  copyFileSync(VCF(), path);
+  copyFileSync(`${VCF()}.tbi`, `${path}.tbi`);
+  const old = new Date(Date.now() - 86_400_000);
+  utimesSync(`${path}.tbi`, old, old);
+  const r = await openGenotypes(path);
+  await expectInputError(
+    () => drain(r.iterRegions([region('22:20000000-21000000')])),
+    [/stale\.vcf\.gz\.tbi/, /stale index/, /tabix -f/],
+  );
+});
+
+test('a region on a chromosome the index does not have names the file’s chromosomes', async () => {
+  const r = await openGenotypes(VCF());
+  await expectInputError(
+    () => drain(r.iterRegions([region('chr7:1-1000')])),
+    [/chromosome '7' is not in the VCF index/, /'22'/],
+  );
+});
+
+test('a truncated BGZF file', async () => {
+  const path = join(dir, 'truncated.vcf.gz');
+  const bytes = readFileSync(VCF());
+  writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length / 2)));
+  const r = await openGenotypes(path);
+  await expectInputError(() => drain(r.iterBlocks()), [/truncated\.vcf\.gz:\d+/, /truncated or corrupt/]);
+});
+
+test('a malformed GT names line, variant and sample', async () => {
+  const path = smallVcf('badgt.vcf', (lines) => {
+    const i = lines.findIndex((l) => !l.startsWith('#')) + 2;
+    const f = lines[i].split('\t');
+    f[10] = '0|x';
+    lines[i] = f.join('\t');
+    return lines;
+  });
+  const r: GenotypeReader = await openGenotypes(path);
+  const samples = await r.samples();
+  const err = await expectInputError(
+    () => drain(r.iterBlocks()),
+    [/badgt\.vcf:\d+/, /malformed GT '0\|x'/, /variant 22:\d+/],
+  );
+  expect(err.context.sample).toBe(samples[1]);
+});
+
+test('a row with fewer sample fields than the header', async () => {
+  const path = smallVcf('short.vcf', (lines) => {
+    const i = lines.findIndex((l) => !l.startsWith('#')) + 5;
+    lines[i] = lines[i].split('\t').slice(0, 11).join('\t');
+    return lines;
+  });
+  const r = await openGenotypes(path);
+  await expectInputError(
+    () => drain(r.iterBlocks()),
+    [/short\.vcf:\d+/, /2 sample fields, the header names 3 samples/],
+  );
+});
+
+test('a .fam that does not match the .bed size', async () => {
+  const prefix = join(dir, 'mismatch');
+  const src = sharedPath('refs/cis_sparse/genotypes/geuvadis330_chr22.bed').replace(/\.bed$/, '');
+  copyFileSync(`${src}.bed`, `${prefix}.bed`);
+  copyFileSync(`${src}.bim`, `${prefix}.bim`);
+  const fam = readFileSync(`${src}.fam`, 'utf8').trim().split('\n');
+  writeFileSync(`${prefix}.fam`, fam.slice(0, 326).join('\n') + '\n'); // 326 samples: 82 bytes per variant instead of 83
+  const r = await openGenotypes(`${prefix}.bed`);
+  await expectInputError(
+    () => drain(r.iterBlocks()),
+    [/mismatch\.bed/, /19773 variants \(\.bim\) × 326 samples \(\.fam\)/, /does not belong/],
+  );
+});
+
+test('an unrecognised file', async () => {
+  const path = join(dir, 'notgeno.txt');
+  writeFileSync(path, 'hello\n');
+  await expectInputError(() => openGenotypes(path), [/notgeno\.txt/, /format not recognised/]);
+});
