@@ -12,7 +12,7 @@ import { VERSION } from '../version.js';
 import { InputError } from './errors.js';
 import { requireFile } from './text.js';
 
-export type ColumnType = 'string' | 'int32' | 'float64' | 'float32' | 'bool';
+export type ColumnType = 'string' | 'int32' | 'float64' | 'float32' | 'bool' | 'bytes';
 
 export interface ColumnSpec {
   name: string;
@@ -25,7 +25,8 @@ export interface ColumnSpec {
   statistics?: boolean;
 }
 
-export type ColumnData = string[] | Int32Array | Float64Array | Float32Array | boolean[] | ArrayLike<unknown>;
+export type ColumnData =
+  string[] | Int32Array | Float64Array | Float32Array | boolean[] | Uint8Array[] | ArrayLike<unknown>;
 
 /** The `qtlflow.*` key-value metadata every file carries (ARCHITECTURE.md §4). */
 export interface TableMeta {
@@ -70,6 +71,8 @@ function schemaElement(spec: ColumnSpec): SchemaElement {
       return { name: spec.name, type: 'FLOAT', repetition_type: 'REQUIRED' };
     case 'bool':
       return { name: spec.name, type: 'BOOLEAN', repetition_type: 'REQUIRED' };
+    case 'bytes':
+      return { name: spec.name, type: 'BYTE_ARRAY', repetition_type: 'REQUIRED' };
   }
 }
 
@@ -222,6 +225,9 @@ export interface ParquetTable {
   numRows: number;
   columnNames: string[];
   meta: ReadMeta;
+  fileSize: number;
+  /** Bytes read from the file so far (footer included). */
+  bytesRead(): number;
   /** Physical row ranges of the row groups, in file order. */
   rowGroups: { rowStart: number; rowEnd: number }[];
   /** Reads one whole column (numbers as typed arrays where the physical type allows). */
@@ -247,10 +253,21 @@ function parseMeta(md: FileMetaData): ReadMeta {
 /** Opens a Parquet file: reads the footer once; columns are decoded on request. */
 export async function openParquet(path: string): Promise<ParquetTable> {
   requireFile(path, 'Parquet file');
-  const file = await asyncBufferFromFile(path);
+  const raw = await asyncBufferFromFile(path);
+  // Counts the bytes actually read, so tests and benchmarks can show row-group pruning at work.
+  let bytesRead = 0;
+  const file = {
+    byteLength: raw.byteLength,
+    slice(start: number, end?: number) {
+      bytesRead += (end ?? raw.byteLength) - start;
+      return raw.slice(start, end);
+    },
+  };
   let md: FileMetaData;
   try {
-    md = await parquetMetadataAsync(file);
+    // 64 KiB first fetch (hyparquet's default is 512 KiB): enough for most footers, and a small file is not
+    // read half-way just to find its footer.
+    md = await parquetMetadataAsync(file, { initialFetchSize: 1 << 16 });
   } catch (e) {
     throw new InputError(`not a readable Parquet file (${(e as Error).message})`, {
       file: path,
@@ -259,7 +276,8 @@ export async function openParquet(path: string): Promise<ParquetTable> {
   }
   const columnNames = parquetSchema(md).children.map((c) => c.element.name);
   const numRows = Number(md.num_rows);
-  const scan = await parquetScan({ file, metadata: md, compressors: readCompressors });
+  // utf8: false keeps unannotated BYTE_ARRAY columns (genotype dosages) as bytes; UTF8 columns stay strings.
+  const scan = await parquetScan({ file, metadata: md, compressors: readCompressors, utf8: false });
   const columnRange = async (name: string, rowStart: number, rowEnd: number): Promise<DecodedArray> => {
     if (!columnNames.includes(name)) {
       throw new InputError(`column '${name}' not found`, {
@@ -281,6 +299,8 @@ export async function openParquet(path: string): Promise<ParquetTable> {
     path,
     numRows,
     rowGroups: scan.ranges.map((r) => ({ rowStart: r.rowStart, rowEnd: r.rowEnd })),
+    fileSize: raw.byteLength,
+    bytesRead: () => bytesRead,
     columnNames,
     meta: parseMeta(md),
     column: (name) => columnRange(name, 0, numRows),

@@ -1,6 +1,7 @@
 /** Every stage command, in pipeline order. */
 import type { CommandModule } from 'yargs';
 import { normalizeCommand } from './normalize.js';
+import { importCommand } from './import.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const stageCommands: CommandModule<object, any>[] = [normalizeCommand];
+export const stageCommands: CommandModule<object, any>[] = [importCommand, normalizeCommand];

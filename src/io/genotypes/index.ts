@@ -1,12 +1,14 @@
 /**
  * `openGenotypes(path)`: one reader API over the genotype formats, chosen by the file's content (magic bytes),
- * not its extension. Implemented: VCF (plain, gzip, BGZF + tabix/CSI), PLINK 1 .bed/.bim/.fam.
+ * not its extension. Implemented: VCF (plain, gzip, BGZF + tabix/CSI), PLINK 1 .bed/.bim/.fam, and the
+ * genotype Parquet that `qtlflow import` writes. BGEN and PLINK 2 .pgen are recognised and refused for now.
  */
 import { existsSync, openSync, readSync, closeSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { InputError } from '../errors.js';
 import { PlinkReader, plinkPrefix } from './plink.js';
 import { VcfReader } from './vcf.js';
+import { GenotypeParquetReader } from './parquet.js';
 import type { GenotypeReader } from './types.js';
 
 export type { GenotypeReader, GenotypeBlock, VariantTable } from './types.js';
@@ -53,9 +55,7 @@ export async function openGenotypes(path: string): Promise<GenotypeReader> {
       hint: 'Convert with `plink2 --bgen F ref-first --export vcf bgz`',
     });
   }
-  if (b.toString('latin1', 0, 4) === 'PAR1') {
-    throw new InputError('genotype Parquet is not supported yet', { file });
-  }
+  if (b.toString('latin1', 0, 4) === 'PAR1') return new GenotypeParquetReader(file);
   let text = b.toString('latin1', 0, 32);
   if (b[0] === 0x1f && b[1] === 0x8b) {
     try {

@@ -6,6 +6,7 @@
  */
 import { existsSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { TabixIndexedFile } from '@gmod/tabix';
+import { LocalFile } from 'generic-filehandle2';
 import { InputError } from '../errors.js';
 import { canonicalChrom } from '../genome.js';
 import { readLines } from '../text.js';
@@ -68,10 +69,20 @@ function gtDosage(s: string, from: number, to: number, at: Located, sample: stri
   return missing ? NaN : count;
 }
 
+/** A local file handle that counts the bytes read through it. */
+class CountingFile extends LocalFile {
+  bytes = 0;
+  override async read(length: number, position?: number): Promise<Uint8Array<ArrayBuffer>> {
+    this.bytes += length;
+    return super.read(length, position);
+  }
+}
+
 export class VcfReader implements GenotypeReader {
   readonly format = 'vcf' as const;
   private header: { samples: string[]; lines: number } | undefined;
   private tabix: TabixIndexedFile | undefined;
+  private counted: CountingFile | undefined;
 
   constructor(readonly path: string) {}
 
@@ -232,8 +243,11 @@ export class VcfReader implements GenotypeReader {
         hint: `Re-index: \`tabix -f -p vcf ${this.path}\``,
       });
     }
+    this.counted = new CountingFile(this.path);
     this.tabix = new TabixIndexedFile(
-      indexPath === tbi ? { path: this.path, tbiPath: tbi } : { path: this.path, csiPath: csi },
+      indexPath === tbi
+        ? { filehandle: this.counted, tbiPath: tbi }
+        : { filehandle: this.counted, csiPath: csi },
     );
     return this.tabix;
   }
@@ -272,6 +286,11 @@ export class VcfReader implements GenotypeReader {
       }
       yield out.take();
     }
+  }
+
+  /** Bytes of the VCF read through the index (region queries; a full scan reads the whole file). */
+  bytesRead(): number {
+    return this.counted?.bytes ?? 0;
   }
 
   async close(): Promise<void> {
