@@ -228,6 +228,8 @@ export interface ParquetTable {
   fileSize: number;
   /** Bytes read from the file so far (footer included). */
   bytesRead(): number;
+  /** Per row group: the min/max statistics of a column (undefined where the writer stored none). */
+  groupStats(column: string): ({ min: unknown; max: unknown } | undefined)[];
   /** Physical row ranges of the row groups, in file order. */
   rowGroups: { rowStart: number; rowEnd: number }[];
   /** Reads one whole column (numbers as typed arrays where the physical type allows). */
@@ -300,6 +302,13 @@ export async function openParquet(path: string): Promise<ParquetTable> {
     numRows,
     rowGroups: scan.ranges.map((r) => ({ rowStart: r.rowStart, rowEnd: r.rowEnd })),
     fileSize: raw.byteLength,
+    groupStats: (column) =>
+      md.row_groups.map((rg) => {
+        const st = rg.columns.find((c) => c.meta_data?.path_in_schema[0] === column)?.meta_data?.statistics;
+        return st && st.min_value !== undefined && st.max_value !== undefined
+          ? { min: st.min_value, max: st.max_value }
+          : undefined;
+      }),
     bytesRead: () => bytesRead,
     columnNames,
     meta: parseMeta(md),

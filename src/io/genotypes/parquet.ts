@@ -113,7 +113,6 @@ export class GenotypeParquetWriter {
 export class GenotypeParquetReader implements GenotypeReader {
   readonly format = 'parquet' as const;
   private table: ParquetTable | undefined;
-  private positions: { chr: string[]; canon: string[]; pos: Int32Array } | undefined;
 
   constructor(readonly path: string) {}
 
@@ -135,24 +134,31 @@ export class GenotypeParquetReader implements GenotypeReader {
     return JSON.parse(t.meta.kv['qtlflow.samples']) as string[];
   }
 
-  private async index(): Promise<{ chr: string[]; canon: string[]; pos: Int32Array }> {
-    if (this.positions) return this.positions;
-    const t = await this.open();
-    const chr = toStrings(await t.column('chr'));
-    this.positions = { chr, canon: chr.map(canonicalChrom), pos: toInt32(await t.column('pos')) };
-    return this.positions;
-  }
-
-  /** Rows [from, to) whose chr/pos fall in the region (the file is sorted, so they are contiguous). */
+  /**
+   * Rows [from, to) whose chr/pos fall in the region. Row groups whose chr/pos statistics exclude the region
+   * are skipped without reading; within the others only the chr and pos columns are read. The file is sorted,
+   * so the matching rows are contiguous.
+   */
   private async rowsOf(r: Region): Promise<[number, number]> {
-    const { canon, pos } = await this.index();
+    const t = await this.open();
+    const chrStats = t.groupStats('chr');
+    const posStats = t.groupStats('pos');
     let from = -1;
     let to = -1;
-    for (let i = 0; i < pos.length; i++) {
-      if (canon[i] === r.chr && pos[i] >= r.start && pos[i] <= r.end) {
-        if (from < 0) from = i;
-        to = i + 1;
-      } else if (from >= 0) break;
+    for (let g = 0; g < t.rowGroups.length; g++) {
+      const cs = chrStats[g];
+      const ps = posStats[g];
+      if (cs && cs.min === cs.max && canonicalChrom(String(cs.min)) !== r.chr) continue;
+      if (ps && (Number(ps.max) < r.start || Number(ps.min) > r.end)) continue;
+      const { rowStart, rowEnd } = t.rowGroups[g];
+      const chr = toStrings(await t.columnRange('chr', rowStart, rowEnd));
+      const pos = toInt32(await t.columnRange('pos', rowStart, rowEnd));
+      for (let i = 0; i < pos.length; i++) {
+        if (canonicalChrom(chr[i]) === r.chr && pos[i] >= r.start && pos[i] <= r.end) {
+          if (from < 0) from = rowStart + i;
+          to = rowStart + i + 1;
+        }
+      }
     }
     return from < 0 ? [0, 0] : [from, to];
   }
