@@ -149,3 +149,34 @@ test('an unrecognised file', async () => {
   writeFileSync(path, 'hello\n');
   await expectInputError(() => openGenotypes(path), [/notgeno\.txt/, /format not recognised/]);
 });
+
+test('haploid, multi-digit, missing and DS fields decode correctly', async () => {
+  const path = join(dir, 'mixed.vcf');
+  writeFileSync(
+    path,
+    [
+      '##fileformat=VCFv4.2',
+      '#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\tC\tD',
+      'X\t100\tv1\tA\tG\t.\t.\t.\tGT\t0\t1\t.\t1|0',
+      'X\t200\tv2\tA\tG,T\t.\t.\t.\tGT:GQ\t0/2:9\t./.:3\t10|0:1\t2|1',
+      'X\t300\tv3\tC\tT\t.\t.\t.\tGT:DS\t0|1:0.93\t1|1:1.8\t0|0:.\t0|0:0.05',
+    ].join('\n') + '\n',
+  );
+  const r = await openGenotypes(path);
+  const blocks = [];
+  for await (const b of r.iterBlocks()) blocks.push(b);
+  expect(Array.from(blocks[0].dosages)).toEqual([
+    0,
+    1,
+    NaN,
+    1,
+    1,
+    NaN,
+    1,
+    2,
+    Math.fround(0.93),
+    Math.fround(1.8),
+    NaN,
+    Math.fround(0.05),
+  ]);
+});

@@ -78,6 +78,15 @@ class CountingFile extends LocalFile {
   }
 }
 
+/** A DS value ('.' = missing). */
+function dsValue(s: string, from: number, to: number, at: Located, sample: string): number {
+  if (to - from === 1 && s.charCodeAt(from) === 46) return NaN;
+  const v = Number(s.slice(from, to));
+  if (!Number.isFinite(v) || to === from)
+    fail(`malformed DS '${s.slice(from, to)}'`, at, sample, 'a number or .');
+  return v;
+}
+
 export class VcfReader implements GenotypeReader {
   readonly format = 'vcf' as const;
   private header: { samples: string[]; lines: number } | undefined;
@@ -128,7 +137,11 @@ export class VcfReader implements GenotypeReader {
     return (await this.readHeader()).samples;
   }
 
-  /** Decodes one data line into the builder when it passes the filter. */
+  /**
+   * Decodes one data line into the builder when it passes the filter. The sample fields are walked in place
+   * with indexOf/charCodeAt instead of split('\t'): no string is allocated per genotype, which is what keeps a
+   * full decode on a par with bcftools (bench/genotypes.ts).
+   */
   private decodeLine(
     text: string,
     lineNo: number | undefined,
@@ -137,61 +150,104 @@ export class VcfReader implements GenotypeReader {
     out: BlockBuilder,
     inRegion?: Region,
   ): void {
-    const f = text.split('\t');
-    const chr = f[0];
-    const pos = Number(f[1]);
-    const at: Located = { file: this.path, line: lineNo, variant: `${chr}:${f[1]}` };
-    if (f.length !== 9 + nSamples) {
-      if (f.length < 8)
-        fail(`record has ${f.length} fields`, at, undefined, 'at least 8 tab-separated fields');
+    // the 9 fixed columns
+    const tabs = new Int32Array(9);
+    let p = -1;
+    for (let k = 0; k < 9; k++) {
+      p = text.indexOf('\t', p + 1);
+      if (p < 0) {
+        if (k < 7)
+          fail(
+            `record has ${k + 1} fields`,
+            { file: this.path, line: lineNo, variant: text.slice(0, 30) },
+            undefined,
+            'at least 8 tab-separated fields',
+          );
+        p = text.length;
+        for (let r = k; r < 9; r++) tabs[r] = text.length;
+        break;
+      }
+      tabs[k] = p;
+    }
+    const chr = text.slice(0, tabs[0]);
+    const posText = text.slice(tabs[0] + 1, tabs[1]);
+    const pos = Number(posText);
+    const at: Located = { file: this.path, line: lineNo, variant: `${chr}:${posText}` };
+    if (!Number.isInteger(pos) || pos < 1)
+      fail(`invalid POS '${posText}'`, at, undefined, 'a positive integer');
+    if (inRegion && (pos < inRegion.start || pos > inRegion.end)) return;
+    const record = {
+      chr,
+      pos,
+      id: text.slice(tabs[1] + 1, tabs[2]),
+      ref: text.slice(tabs[2] + 1, tabs[3]),
+      alt: text.slice(tabs[3] + 1, tabs[4]),
+    };
+    if (filter.variant && !filter.variant(record)) return;
+    if (tabs[8] >= text.length) fail(`record has no sample fields, the header names ${nSamples} samples`, at);
+    const format = text.slice(tabs[7] + 1, tabs[8]).split(':');
+    const ds = format.indexOf('DS');
+    const gt = format.indexOf('GT');
+    if (ds < 0 && gt < 0) fail('FORMAT has neither GT nor DS', at);
+    const want = ds >= 0 ? ds : gt;
+    const multi = format.length > 1;
+    const samples = (this.header as { samples: string[] }).samples;
+    const slot = out.slot();
+    let start = tabs[8] + 1;
+    for (let j = 0; j < nSamples; j++) {
+      if (start > text.length) {
+        fail(
+          `record has ${j} sample fields, the header names ${nSamples} samples`,
+          at,
+          undefined,
+          `${9 + nSamples} fields`,
+        );
+      }
+      // GT-only records are mostly 3-character diploid calls (`a|b`): check for the tab after one before
+      // searching for it (the separator test keeps haploid fields like `0<TAB>1` off this path)
+      let end = start + 3;
+      const sep = text.charCodeAt(start + 1);
+      if (multi || (sep !== 124 && sep !== 47) || (end !== text.length && text.charCodeAt(end) !== 9)) {
+        end = text.indexOf('\t', start);
+        if (end < 0) end = text.length;
+      }
+      // the want-th ':'-separated subfield of [start, end)
+      // (bounded scans: an unbounded indexOf(':') would run to the end of the line for GT-only records)
+      let from = start;
+      for (let k = 0; k < want && from >= 0; k++) {
+        let c = from;
+        while (c < end && text.charCodeAt(c) !== 58) c++;
+        from = c < end ? c + 1 : -1;
+      }
+      if (from < 0) {
+        slot[j] = NaN; // trailing subfields dropped: missing
+      } else {
+        let to = end;
+        if (multi) {
+          to = from;
+          while (to < end && text.charCodeAt(to) !== 58) to++;
+        }
+        if (ds >= 0) slot[j] = dsValue(text, from, to, at, samples[j]);
+        else if (to - from === 3) {
+          // fast path: single-digit diploid call, `a|b` or `a/b`
+          const a = text.charCodeAt(from) - 48;
+          const sep = text.charCodeAt(from + 1);
+          const b = text.charCodeAt(from + 2) - 48;
+          if (a >= 0 && a <= 9 && b >= 0 && b <= 9 && (sep === 124 || sep === 47))
+            slot[j] = (a > 0 ? 1 : 0) + (b > 0 ? 1 : 0);
+          else slot[j] = gtDosage(text, from, to, at, samples[j]);
+        } else slot[j] = gtDosage(text, from, to, at, samples[j]);
+      }
+      start = end + 1;
+    }
+    if (start <= text.length) {
+      const extra = text.slice(start).split('\t').length;
       fail(
-        `record has ${Math.max(0, f.length - 9)} sample fields, the header names ${nSamples} samples`,
+        `record has ${nSamples + extra} sample fields, the header names ${nSamples} samples`,
         at,
         undefined,
         `${9 + nSamples} fields`,
       );
-    }
-    if (!Number.isInteger(pos) || pos < 1) fail(`invalid POS '${f[1]}'`, at, undefined, 'a positive integer');
-    if (inRegion && (pos < inRegion.start || pos > inRegion.end)) return;
-    const record = { chr, pos, id: f[2], ref: f[3], alt: f[4] };
-    if (filter.variant && !filter.variant(record)) return;
-    const format = f[8].split(':');
-    const ds = format.indexOf('DS');
-    const gt = format.indexOf('GT');
-    if (ds < 0 && gt < 0) fail('FORMAT has neither GT nor DS', at);
-    const slot = out.slot();
-    for (let j = 0; j < nSamples; j++) {
-      const s = f[9 + j];
-      const want = ds >= 0 ? ds : gt;
-      // locate the want-th ':'-separated subfield
-      let from = 0;
-      for (let k = 0; k < want; k++) {
-        const c = s.indexOf(':', from);
-        if (c < 0) {
-          from = -1;
-          break;
-        }
-        from = c + 1;
-      }
-      if (from < 0) {
-        slot[j] = NaN; // trailing fields dropped: missing
-        continue;
-      }
-      let to = s.indexOf(':', from);
-      if (to < 0) to = s.length;
-      if (ds >= 0) {
-        const v = to - from === 1 && s.charCodeAt(from) === 46 ? NaN : Number(s.slice(from, to));
-        if (v !== v && !(to - from === 1 && s.charCodeAt(from) === 46))
-          fail(
-            `malformed DS '${s.slice(from, to)}'`,
-            at,
-            (this.header as { samples: string[] }).samples[j],
-            'a number or .',
-          );
-        slot[j] = v;
-      } else {
-        slot[j] = gtDosage(s, from, to, at, (this.header as { samples: string[] }).samples[j]);
-      }
     }
     if (filter.dosage && !filter.dosage(slot)) return;
     out.commit(chr, pos, record.id, record.ref, record.alt);
