@@ -8,7 +8,6 @@ import { gunzipSync } from 'node:zlib';
 import { InputError } from '../errors.js';
 import { PlinkReader, plinkPrefix } from './plink.js';
 import { VcfReader } from './vcf.js';
-import { GenotypeParquetReader } from './parquet.js';
 import type { GenotypeReader } from './types.js';
 
 export type { GenotypeReader, GenotypeBlock, VariantTable } from './types.js';
@@ -55,7 +54,10 @@ export async function openGenotypes(path: string): Promise<GenotypeReader> {
       hint: 'Convert with `plink2 --bgen F ref-first --export vcf bgz`',
     });
   }
-  if (b.toString('latin1', 0, 4) === 'PAR1') return new GenotypeParquetReader(file);
+  if (b.toString('latin1', 0, 4) === 'PAR1') {
+    const { GenotypeParquetReader } = await import('./parquet.js'); // Parquet stack loaded only when needed
+    return new GenotypeParquetReader(file);
+  }
   let text = b.toString('latin1', 0, 32);
   if (b[0] === 0x1f && b[1] === 0x8b) {
     try {

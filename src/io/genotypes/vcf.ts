@@ -5,8 +5,7 @@
  * every genotype of the file and a general VCF parser allocates an object per sample.
  */
 import { existsSync, statSync, openSync, readSync, closeSync } from 'node:fs';
-import { TabixIndexedFile } from '@gmod/tabix';
-import { LocalFile } from 'generic-filehandle2';
+import type { TabixIndexedFile } from '@gmod/tabix';
 import { InputError } from '../errors.js';
 import { canonicalChrom } from '../genome.js';
 import { readLines } from '../text.js';
@@ -69,13 +68,19 @@ function gtDosage(s: string, from: number, to: number, at: Located, sample: stri
   return missing ? NaN : count;
 }
 
-/** A local file handle that counts the bytes read through it. */
-class CountingFile extends LocalFile {
-  bytes = 0;
-  override async read(length: number, position?: number): Promise<Uint8Array<ArrayBuffer>> {
-    this.bytes += length;
-    return super.read(length, position);
-  }
+/** A local file handle that counts the bytes read through it (created when a region query needs the index). */
+async function countingFile(
+  path: string,
+): Promise<{ handle: import('generic-filehandle2').GenericFilehandle; bytes: () => number }> {
+  const { LocalFile } = await import('generic-filehandle2');
+  let bytes = 0;
+  const file = new LocalFile(path);
+  const read = file.read.bind(file);
+  file.read = async (length: number, position?: number) => {
+    bytes += length;
+    return read(length, position);
+  };
+  return { handle: file, bytes: () => bytes };
 }
 
 /** A DS value ('.' = missing). */
@@ -91,7 +96,7 @@ export class VcfReader implements GenotypeReader {
   readonly format = 'vcf' as const;
   private header: { samples: string[]; lines: number } | undefined;
   private tabix: TabixIndexedFile | undefined;
-  private counted: CountingFile | undefined;
+  private counted: { bytes: () => number } | undefined;
 
   constructor(readonly path: string) {}
 
@@ -299,11 +304,14 @@ export class VcfReader implements GenotypeReader {
         hint: `Re-index: \`tabix -f -p vcf ${this.path}\``,
       });
     }
-    this.counted = new CountingFile(this.path);
+    // loaded on first use: a full scan does not pay for the index reader's start-up
+    const { TabixIndexedFile } = await import('@gmod/tabix');
+    const counted = await countingFile(this.path);
+    this.counted = counted;
     this.tabix = new TabixIndexedFile(
       indexPath === tbi
-        ? { filehandle: this.counted, tbiPath: tbi }
-        : { filehandle: this.counted, csiPath: csi },
+        ? { filehandle: counted.handle, tbiPath: tbi }
+        : { filehandle: counted.handle, csiPath: csi },
     );
     return this.tabix;
   }
@@ -346,7 +354,7 @@ export class VcfReader implements GenotypeReader {
 
   /** Bytes of the VCF read through the index (region queries; a full scan reads the whole file). */
   bytesRead(): number {
-    return this.counted?.bytes ?? 0;
+    return this.counted?.bytes() ?? 0;
   }
 
   async close(): Promise<void> {
