@@ -5,6 +5,7 @@
  */
 nextflow.enable.dsl = 2
 
+include { IMPORT    } from './modules/import/main.nf'
 include { NORMALIZE } from './modules/normalize/main.nf'
 
 workflow {
@@ -15,4 +16,11 @@ workflow {
     annotation_ch = params.annotation ? Channel.fromPath(params.annotation, checkIfExists: true) : Channel.value(file("${projectDir}/assets/NO_FILE"))
 
     NORMALIZE(counts_ch, annotation_ch)
+
+    if (params.genotypes) {
+        // the index (.tbi/.csi) or the .bim/.fam travel with the genotype file
+        genotypes_ch = Channel.fromPath(params.genotypes, checkIfExists: true)
+        sidecars_ch  = Channel.fromPath("${params.genotypes}.{tbi,csi}").mix(Channel.fromPath(params.genotypes.replaceAll(/\.bed$/, '') + '.{bim,fam}')).collect().ifEmpty([])
+        IMPORT(genotypes_ch, sidecars_ch)
+    }
 }

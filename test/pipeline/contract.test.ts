@@ -26,7 +26,9 @@ function scriptCommand(text: string): { stage: string; args: string[] } {
   const args = m[2]
     .replace(/\$\{task\.cpus\}/g, '2')
     .replace(/\$\{params\.(\w+)\}/g, (_, p: string) => String(configParams()[p] ?? 'x'))
-    .replace(/\$\{(ann|intFlag)\}/g, (_, v: string) => (v === 'ann' ? '--annotation genes.gtf' : '--int'))
+    .replace(/\$\{(ann|intFlag|maf)\}/g, (_, v: string) =>
+      v === 'ann' ? '--annotation genes.gtf' : v === 'intFlag' ? '--int' : '--maf-min 0.01',
+    )
     .replace(/\$\{\w+\}/g, 'input.file')
     .split(' ')
     .filter(Boolean);
@@ -75,7 +77,9 @@ describe.each(modules)('module $name', ({ name, text }) => {
   test('is included and called by pipeline.nf', () => {
     const process = /process (\w+)/.exec(text)![1];
     const pipeline = readFileSync(join(REPO_ROOT, 'pipeline.nf'), 'utf8');
-    expect(pipeline).toContain(`include { ${process} } from './modules/${name}/main.nf'`);
+    expect(pipeline).toMatch(
+      new RegExp(`include \\{\\s*${process}\\s*\\} from '\\./modules/${name}/main\\.nf'`),
+    );
     expect(pipeline).toMatch(new RegExp(`\\b${process}\\(`));
   });
 });
