@@ -48,11 +48,13 @@ export async function openGenotypes(path: string): Promise<GenotypeReader> {
       hint: 'Convert with `plink2 --pfile P --export vcf bgz --out V` or `--make-bed`',
     });
   }
-  if (b.length >= 20 && b.toString('latin1', 16, 20) === 'bgen') {
-    throw new InputError('BGEN files are not supported yet', {
-      file,
-      hint: 'Convert with `plink2 --bgen F ref-first --export vcf bgz`',
-    });
+  // BGEN: 'bgen' magic at byte 16 (v1.0 files may have four zero bytes there instead)
+  if (
+    b.length >= 20 &&
+    (b.toString('latin1', 16, 20) === 'bgen' || (b.readUInt32LE(16) === 0 && /\.bgen$/i.test(file)))
+  ) {
+    const { BgenReader } = await import('./bgen.js');
+    return new BgenReader(file);
   }
   if (b.toString('latin1', 0, 4) === 'PAR1') {
     const { GenotypeParquetReader } = await import('./parquet.js'); // Parquet stack loaded only when needed
