@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { BgenReader } from '../../src/io/genotypes/bgen.js';
-import { openGenotypes } from '../../src/io/genotypes/index.js';
-import type { GenotypeReader } from '../../src/io/genotypes/index.js';
+import { openGenotypes, region } from '../../src/io/genotypes/index.js';
+import type { GenotypeBlock, GenotypeReader } from '../../src/io/genotypes/index.js';
 import { sharedPath } from '../helpers/shared.js';
 
 const D = (f: string) => sharedPath('data/bgen_reference', f);
@@ -108,3 +108,31 @@ test('Geuvadis chr22 BGEN (phased and unphased, 8 bits) equals the VCF exactly',
     expect(got.values.every((x, i) => x === vcf.values[i])).toBe(true);
   }
 });
+
+test.each(['example.8bits.bgen', 'example.16bits.bgen', 'complex.bgen'])(
+  '.bgi region queries on %s return exactly the variants in range, with the full-scan dosages',
+  async (file) => {
+    const sampleFile = file.startsWith('example') ? D('example.sample') : undefined;
+    const full = await dosages(new BgenReader(D(file), { sampleFile }));
+    const n = full.values.length / full.pos.length;
+    const positions = [...new Set(full.pos)].sort((a, b) => a - b);
+    const lo = positions[Math.floor(positions.length / 4)];
+    const hi = positions[Math.floor((3 * positions.length) / 4)];
+    const r = new BgenReader(D(file), { sampleFile });
+    const blocks: GenotypeBlock[] = [];
+    for await (const b of r.iterRegions([region(`01:${lo}-${hi}`), region(`chr1:${hi}-${hi}`)]))
+      blocks.push(b);
+    expect(blocks.length).toBe(2);
+    const want = full.pos.map((p, v) => [p, v]).filter(([p]) => p >= lo && p <= hi);
+    const got = Array.from(blocks[0].variants.pos);
+    expect([...got].sort((a, b) => a - b)).toEqual(want.map(([p]) => p).sort((a, b) => a - b));
+    // dosages of each returned variant equal the full scan's (matched by position and allele list)
+    got.forEach((p, k) => {
+      const v = full.pos.findIndex((q, i) => q === p && full.alt[i] === blocks[0].variants.alt[k]);
+      expect(Array.from(blocks[0].dosages.subarray(k * n, (k + 1) * n))).toEqual(
+        full.values.slice(v * n, (v + 1) * n).map((x) => Math.fround(x)),
+      );
+    });
+    expect(Array.from(blocks[1].variants.pos).every((p) => p === hi)).toBe(true);
+  },
+);

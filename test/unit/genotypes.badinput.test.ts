@@ -180,3 +180,26 @@ test('haploid, multi-digit, missing and DS fields decode correctly', async () =>
     Math.fround(0.05),
   ]);
 });
+
+test('a BGEN with an unsupported layout, and a truncated BGEN', async () => {
+  const src = readFileSync(sharedPath('data/bgen_reference/example.16bits.bgen'));
+  const bad = Buffer.from(src);
+  const lh = bad.readUInt32LE(4);
+  const flags = bad.readUInt32LE(4 + lh - 4);
+  bad.writeUInt32LE(((flags & ~(0xf << 2)) | (3 << 2)) >>> 0, 4 + lh - 4); // layout 3
+  const path = join(dir, 'layout3.bgen');
+  writeFileSync(path, bad);
+  copyFileSync(sharedPath('data/bgen_reference/example.sample'), join(dir, 'layout3.sample'));
+  await expectInputError(
+    async () => drain((await openGenotypes(path)).iterBlocks()),
+    [/layout3\.bgen/, /unsupported BGEN layout 3/, /layout 1 \(v1\.1\) or 2/],
+  );
+
+  const cut = join(dir, 'cut.bgen');
+  writeFileSync(cut, src.subarray(0, Math.floor(src.length / 2)));
+  copyFileSync(sharedPath('data/bgen_reference/example.sample'), join(dir, 'cut.sample'));
+  await expectInputError(
+    async () => drain((await openGenotypes(cut)).iterBlocks()),
+    [/cut\.bgen/, /truncated/],
+  );
+});

@@ -26,6 +26,7 @@ export interface ImportArgs extends CommonArgs {
   'biallelic-only': boolean;
   'max-missing'?: number;
   samples?: string;
+  'bgen-sample'?: string;
   out: string;
 }
 
@@ -35,7 +36,8 @@ function builder(y: Argv): Argv<ImportArgs> {
       .option('genotypes', {
         type: 'string',
         demandOption: true,
-        describe: 'VCF(.gz) with .tbi/.csi for regions, PLINK .bed (with .bim/.fam), or genotype Parquet',
+        describe:
+          'VCF(.gz) with .tbi/.csi for regions, PLINK .bed (with .bim/.fam), BGEN (.bgi for regions), or genotype Parquet',
       })
       .option('region', {
         type: 'string',
@@ -57,6 +59,10 @@ function builder(y: Argv): Argv<ImportArgs> {
         describe: 'Keep variants with one ALT allele only',
       })
       .option('max-missing', { type: 'number', describe: 'Keep variants with a missing-call rate ≤ X' })
+      .option('bgen-sample', {
+        type: 'string',
+        describe: 'Oxford .sample file for a BGEN without sample IDs (default: FILE.sample beside it)',
+      })
       .option('samples', {
         type: 'string',
         describe: 'File with the sample IDs to keep, one per line (output in that order)',
@@ -84,7 +90,7 @@ async function readSampleList(file: string): Promise<string[]> {
 }
 
 export async function importStage(a: ImportArgs, ctx: StageContext): Promise<Record<string, unknown>> {
-  const reader = await openGenotypes(a.genotypes);
+  const reader = await openGenotypes(a.genotypes, { bgenSample: a['bgen-sample'] });
   const filters: Filter[] = [];
   if (a['maf-min'] !== undefined) filters.push(maf({ min: a['maf-min'] }));
   if (a['snps-only']) filters.push(snp());

@@ -6,7 +6,7 @@
  * from the `.sample` file beside it (ID_2 when present, else ID_1). Variant blocks are read one at a time;
  * genotype blocks outside a requested region are skipped without being decompressed.
  */
-import { closeSync, existsSync, fstatSync, openSync, readSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, readFileSync, statSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import * as zstd from 'zstd-napi';
 import { InputError } from '../errors.js';
@@ -15,6 +15,14 @@ import { all } from './filters.js';
 import type { Filter, Region } from './filters.js';
 import { BlockBuilder } from './types.js';
 import type { GenotypeBlock, GenotypeReader } from './types.js';
+
+interface VariantHead {
+  chr: string;
+  pos: number;
+  id: string;
+  rsid: string;
+  alleles: string[];
+}
 
 interface BgenHeader {
   firstVariantOffset: number;
@@ -172,53 +180,61 @@ export class BgenReader implements GenotypeReader {
     return (this.sampleIds = ids);
   }
 
-  /** Walks variant blocks from the start; `visit` decides per variant whether to decode its genotypes. */
+  /** Parses the variant identifying block at offset `o`; returns the record and where its genotypes lie. */
+  private parseVariantAt(
+    c: Cursor,
+    h: BgenHeader,
+    o: number,
+  ): { rec: VariantHead; blockStart: number; blockLen: number } {
+    if (h.layout === 1) o += 4; // layout 1 repeats N before each variant
+    const lid = c.u16(o);
+    const id = c.str(o + 2, lid);
+    o += 2 + lid;
+    const lrs = c.u16(o);
+    const rsid = c.str(o + 2, lrs);
+    o += 2 + lrs;
+    const lchr = c.u16(o);
+    const chr = c.str(o + 2, lchr);
+    o += 2 + lchr;
+    const pos = c.u32(o);
+    o += 4;
+    let k = 2;
+    if (h.layout === 2) {
+      k = c.u16(o);
+      o += 2;
+    }
+    const alleles: string[] = [];
+    for (let a = 0; a < k; a++) {
+      const la = c.u32(o);
+      alleles.push(c.str(o + 4, la));
+      o += 4 + la;
+    }
+    if (h.layout === 1 && h.compression === 0)
+      return { rec: { chr, pos, id, rsid, alleles }, blockStart: o, blockLen: 6 * h.nSamples };
+    return { rec: { chr, pos, id, rsid, alleles }, blockStart: o + 4, blockLen: c.u32(o) };
+  }
+
+  /** Visits variants (all, in file order, or those at the given offsets); `decode` fills a dosage slot. */
   private walk(
-    visit: (
-      rec: { chr: string; pos: number; id: string; rsid: string; alleles: string[] },
-      decode: (slot: Float32Array) => void,
-    ) => void,
+    visit: (rec: VariantHead, decode: (slot: Float32Array) => void) => void,
+    offsets?: number[],
   ): void {
     this.withCursor((c) => {
       const h = this.readHeader(c);
-      let o = h.firstVariantOffset;
-      for (let v = 0; v < h.nVariants; v++) {
-        if (h.layout === 1) o += 4; // layout 1 repeats N before each variant
-        const lid = c.u16(o);
-        const id = c.str(o + 2, lid);
-        o += 2 + lid;
-        const lrs = c.u16(o);
-        const rsid = c.str(o + 2, lrs);
-        o += 2 + lrs;
-        const lchr = c.u16(o);
-        const chr = c.str(o + 2, lchr);
-        o += 2 + lchr;
-        const pos = c.u32(o);
-        o += 4;
-        let k = 2;
-        if (h.layout === 2) {
-          k = c.u16(o);
-          o += 2;
-        }
-        const alleles: string[] = [];
-        for (let a = 0; a < k; a++) {
-          const la = c.u32(o);
-          alleles.push(c.str(o + 4, la));
-          o += 4 + la;
-        }
-        let blockStart = o;
-        let blockLen: number;
-        if (h.layout === 1 && h.compression === 0) blockLen = 6 * h.nSamples;
-        else {
-          blockLen = c.u32(o);
-          blockStart = o + 4;
-        }
-        const at = `${chr}:${pos}`;
-        visit({ chr, pos, id, rsid, alleles }, (slot) =>
-          this.decodeGenotypes(c, h, blockStart, blockLen, k, slot, at),
+      const one = (o: number): number => {
+        const { rec, blockStart, blockLen } = this.parseVariantAt(c, h, o);
+        const k = rec.alleles.length;
+        visit(rec, (slot) =>
+          this.decodeGenotypes(c, h, blockStart, blockLen, k, slot, `${rec.chr}:${rec.pos}`),
         );
-        o = blockStart + blockLen;
+        return blockStart + blockLen;
+      };
+      if (offsets) {
+        for (const o of offsets) one(o);
+        return;
       }
+      let o = h.firstVariantOffset;
+      for (let v = 0; v < h.nVariants; v++) o = one(o);
     });
   }
 
@@ -248,7 +264,13 @@ export class BgenReader implements GenotypeReader {
     decodeLayout2(data, h.nSamples, k, slot, this.path, at);
   }
 
-  private run(filter: Filter, regions: Region[] | undefined, out: BlockBuilder, onFull?: () => void): void {
+  private run(
+    filter: Filter,
+    regions: Region[] | undefined,
+    out: BlockBuilder,
+    onFull?: () => void,
+    offsets?: number[],
+  ): void {
     this.walk((rec, decode) => {
       if (regions) {
         const chr = canonicalChrom(rec.chr);
@@ -263,7 +285,7 @@ export class BgenReader implements GenotypeReader {
       if (filter.dosage && !filter.dosage(slot)) return;
       out.commit(rec.chr, rec.pos, id, ref, alt);
       if (onFull && out.full) onFull();
-    });
+    }, offsets);
   }
 
   async *iterBlocks(options: { size?: number; filter?: Filter } = {}): AsyncGenerator<GenotypeBlock> {
@@ -278,11 +300,55 @@ export class BgenReader implements GenotypeReader {
 
   async *iterRegions(filters: Filter[]): AsyncGenerator<GenotypeBlock> {
     const n = (await this.samples()).length;
+    const bgi = `${this.path}.bgi`;
+    const index = existsSync(bgi) ? await this.openIndex(bgi) : undefined;
     for (const filter of filters) {
       const out = new BlockBuilder(n, 1024);
-      this.run(filter, filter.regions ?? [], out);
+      const regions = filter.regions ?? [];
+      // with a .bgi, only the variants it lists in the regions are read; without, the file is scanned
+      const offsets = index ? regions.flatMap((r) => index(r)) : undefined;
+      this.run(filter, regions, out, undefined, offsets);
       yield out.take();
     }
+  }
+
+  /**
+   * The .bgi index (an SQLite database, as bgenix writes it), read with sql.js: returns a lookup from a region
+   * to the file offsets of its variants, in position order. Chromosome names are matched through canonicalChrom.
+   */
+  private async openIndex(bgi: string): Promise<(r: Region) => number[]> {
+    if (statSync(bgi).mtimeMs < statSync(this.path).mtimeMs - 1000) {
+      throw new InputError('the .bgi index is older than the BGEN file (stale index)', {
+        file: bgi,
+        hint: `Re-index with \`bgenix -g ${this.path} -index -clobber\``,
+      });
+    }
+    const { default: initSqlJs } = await import('sql.js');
+    const SQL = await initSqlJs();
+    let db: import('sql.js').Database;
+    let chromosomes: string[];
+    try {
+      db = new SQL.Database(readFileSync(bgi));
+      chromosomes = (db.exec('SELECT DISTINCT chromosome FROM Variant')[0]?.values ?? []).map((v) =>
+        String(v[0]),
+      );
+    } catch (e) {
+      throw new InputError(`not a readable .bgi index (${(e as Error).message})`, {
+        file: bgi,
+        expected: 'an SQLite database with a Variant table (bgenix -index)',
+      });
+    }
+    return (r: Region) => {
+      const offsets: number[] = [];
+      for (const chr of chromosomes.filter((c) => canonicalChrom(c) === r.chr)) {
+        const res = db.exec(
+          'SELECT file_start_position FROM Variant WHERE chromosome = ? AND position BETWEEN ? AND ? ORDER BY position, file_start_position',
+          [chr, r.start, r.end],
+        );
+        for (const row of res[0]?.values ?? []) offsets.push(Number(row[0]));
+      }
+      return offsets;
+    };
   }
 
   async close(): Promise<void> {}

@@ -1,7 +1,8 @@
 /**
  * `openGenotypes(path)`: one reader API over the genotype formats, chosen by the file's content (magic bytes),
- * not its extension. Implemented: VCF (plain, gzip, BGZF + tabix/CSI), PLINK 1 .bed/.bim/.fam, and the
- * genotype Parquet that `qtlflow import` writes. BGEN and PLINK 2 .pgen are recognised and refused for now.
+ * not its extension. Implemented: VCF (plain, gzip, BGZF + tabix/CSI), PLINK 1 .bed/.bim/.fam, BGEN
+ * (v1.1–1.3, .bgi index), and the genotype Parquet that `qtlflow import` writes. PLINK 2 .pgen is recognised
+ * and refused for now.
  */
 import { existsSync, openSync, readSync, closeSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -36,7 +37,11 @@ function head(path: string, n: number): Buffer {
   }
 }
 
-export async function openGenotypes(path: string): Promise<GenotypeReader> {
+/** `bgenSample`: Oxford .sample file for a BGEN without sample identifiers (default: beside it). */
+export async function openGenotypes(
+  path: string,
+  options: { bgenSample?: string } = {},
+): Promise<GenotypeReader> {
   const prefix = plinkPrefix(path);
   const file = existsSync(path) ? path : existsSync(`${prefix}.bed`) ? `${prefix}.bed` : undefined;
   if (!file) throw new InputError('genotype file does not exist', { file: path });
@@ -54,7 +59,7 @@ export async function openGenotypes(path: string): Promise<GenotypeReader> {
     (b.toString('latin1', 16, 20) === 'bgen' || (b.readUInt32LE(16) === 0 && /\.bgen$/i.test(file)))
   ) {
     const { BgenReader } = await import('./bgen.js');
-    return new BgenReader(file);
+    return new BgenReader(file, { sampleFile: options.bgenSample });
   }
   if (b.toString('latin1', 0, 4) === 'PAR1') {
     const { GenotypeParquetReader } = await import('./parquet.js'); // Parquet stack loaded only when needed
