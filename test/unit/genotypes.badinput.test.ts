@@ -203,3 +203,22 @@ test('a BGEN with an unsupported layout, and a truncated BGEN', async () => {
     [/cut\.bgen/, /truncated/],
   );
 });
+
+test('haploid calls count 0/1, or 0/2 with haploidAsDiploid (VCF and BGEN agree)', async () => {
+  const vcf = sharedPath('data/bgen_reference/complex.vcf');
+  const bgen = sharedPath('data/bgen_reference/complex.bgen');
+  const read = async (path: string, haploidAsDiploid: boolean) => {
+    const r = await openGenotypes(path, { haploidAsDiploid });
+    const out: number[] = [];
+    for await (const b of r.iterBlocks()) out.push(...Array.from(b.dosages));
+    return out;
+  };
+  const plain = await read(vcf, false);
+  const doubled = await read(vcf, true);
+  // V2 (second variant) is haploid in every sample: 0 1 … become 0 2 …
+  expect(plain.slice(4, 8)).toEqual([0, 0, 0, 1]);
+  expect(doubled.slice(4, 8)).toEqual([0, 0, 0, 2]);
+  // diploid calls are unchanged
+  expect(doubled.slice(0, 4).slice(1)).toEqual(plain.slice(0, 4).slice(1));
+  expect(await read(bgen, true)).toEqual(doubled);
+});

@@ -27,6 +27,7 @@ export interface ImportArgs extends CommonArgs {
   'max-missing'?: number;
   samples?: string;
   'bgen-sample'?: string;
+  'haploid-as-diploid': boolean;
   out: string;
 }
 
@@ -63,6 +64,11 @@ function builder(y: Argv): Argv<ImportArgs> {
         type: 'string',
         describe: 'Oxford .sample file for a BGEN without sample IDs (default: FILE.sample beside it)',
       })
+      .option('haploid-as-diploid', {
+        type: 'boolean',
+        default: false,
+        describe: 'Count haploid calls (X/Y in males) as 0/2, on the diploid scale, instead of 0/1',
+      })
       .option('samples', {
         type: 'string',
         describe: 'File with the sample IDs to keep, one per line (output in that order)',
@@ -90,7 +96,10 @@ async function readSampleList(file: string): Promise<string[]> {
 }
 
 export async function importStage(a: ImportArgs, ctx: StageContext): Promise<Record<string, unknown>> {
-  const reader = await openGenotypes(a.genotypes, { bgenSample: a['bgen-sample'] });
+  const reader = await openGenotypes(a.genotypes, {
+    bgenSample: a['bgen-sample'],
+    haploidAsDiploid: a['haploid-as-diploid'],
+  });
   const filters: Filter[] = [];
   if (a['maf-min'] !== undefined) filters.push(maf({ min: a['maf-min'] }));
   if (a['snps-only']) filters.push(snp());

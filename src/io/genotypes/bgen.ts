@@ -102,7 +102,7 @@ export class BgenReader implements GenotypeReader {
   /** `sampleFile`: an Oxford .sample file to take sample IDs from (default: the path with .sample). */
   constructor(
     readonly path: string,
-    private readonly options: { sampleFile?: string } = {},
+    private readonly options: { sampleFile?: string; haploidAsDiploid?: boolean } = {},
   ) {}
 
   private readHeader(c: Cursor): BgenHeader {
@@ -261,7 +261,7 @@ export class BgenReader implements GenotypeReader {
       });
     }
     if (h.layout === 1) return decodeLayout1(data, h.nSamples, slot);
-    decodeLayout2(data, h.nSamples, k, slot, this.path, at);
+    decodeLayout2(data, h.nSamples, k, slot, this.path, at, this.options.haploidAsDiploid ? 2 : 1);
   }
 
   private run(
@@ -370,6 +370,7 @@ function decodeLayout2(
   slot: Float32Array,
   file: string,
   at: string,
+  haploidScale: number,
 ): void {
   const n = data.readUInt32LE(0);
   const k = data.readUInt16LE(4);
@@ -414,7 +415,7 @@ function decodeLayout2(
         for (let a = 2; a < k; a++) next();
         d += 1 - p1;
       }
-      slot[j] = missing ? NaN : d;
+      slot[j] = missing ? NaN : z === 1 ? d * haploidScale : d;
     } else {
       const firsts = colexFirstCounts(z, k);
       let expectedFirst = 0;
@@ -425,7 +426,7 @@ function decodeLayout2(
         expectedFirst += p * firsts[g];
       }
       expectedFirst += Math.max(0, 1 - stored) * firsts[firsts.length - 1];
-      slot[j] = missing ? NaN : z - expectedFirst;
+      slot[j] = missing ? NaN : z === 1 ? (z - expectedFirst) * haploidScale : z - expectedFirst;
     }
   }
 }

@@ -37,11 +37,14 @@ function head(path: string, n: number): Buffer {
   }
 }
 
-/** `bgenSample`: Oxford .sample file for a BGEN without sample identifiers (default: beside it). */
-export async function openGenotypes(
-  path: string,
-  options: { bgenSample?: string } = {},
-): Promise<GenotypeReader> {
+export interface OpenOptions {
+  /** Oxford .sample file for a BGEN without sample identifiers (default: beside it). */
+  bgenSample?: string;
+  /** Count haploid calls (X/Y in males) as 0/2 instead of 0/1 (VCF and BGEN). */
+  haploidAsDiploid?: boolean;
+}
+
+export async function openGenotypes(path: string, options: OpenOptions = {}): Promise<GenotypeReader> {
   const prefix = plinkPrefix(path);
   const file = existsSync(path) ? path : existsSync(`${prefix}.bed`) ? `${prefix}.bed` : undefined;
   if (!file) throw new InputError('genotype file does not exist', { file: path });
@@ -59,7 +62,10 @@ export async function openGenotypes(
     (b.toString('latin1', 16, 20) === 'bgen' || (b.readUInt32LE(16) === 0 && /\.bgen$/i.test(file)))
   ) {
     const { BgenReader } = await import('./bgen.js');
-    return new BgenReader(file, { sampleFile: options.bgenSample });
+    return new BgenReader(file, {
+      sampleFile: options.bgenSample,
+      haploidAsDiploid: options.haploidAsDiploid,
+    });
   }
   if (b.toString('latin1', 0, 4) === 'PAR1') {
     const { GenotypeParquetReader } = await import('./parquet.js'); // Parquet stack loaded only when needed
@@ -77,7 +83,8 @@ export async function openGenotypes(
       text = '';
     }
   }
-  if (text.startsWith('##fileformat=VCF')) return new VcfReader(file);
+  if (text.startsWith('##fileformat=VCF'))
+    return new VcfReader(file, { haploidAsDiploid: options.haploidAsDiploid });
   throw new InputError('genotype format not recognised', {
     file,
     expected: 'VCF (plain, gzip or bgzip), or a PLINK 1 .bed (with .bim and .fam)',

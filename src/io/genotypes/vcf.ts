@@ -42,8 +42,16 @@ function fail(message: string, at: Located, sample?: string, expected?: string):
 }
 
 /** Decodes one sample's GT (e.g. `0|1`, `1/1`, `./.`, `1`) into an ALT-allele count, NaN when missing. */
-function gtDosage(s: string, from: number, to: number, at: Located, sample: string): number {
+function gtDosage(
+  s: string,
+  from: number,
+  to: number,
+  at: Located,
+  sample: string,
+  haploidScale: number,
+): number {
   let count = 0;
+  let ploidy = 0;
   let alleleStart = from;
   let missing = false;
   for (let i = from; i <= to; i++) {
@@ -62,10 +70,11 @@ function gtDosage(s: string, from: number, to: number, at: Located, sample: stri
         }
         if (a > 0) count++;
       }
+      ploidy++;
       alleleStart = i + 1;
     }
   }
-  return missing ? NaN : count;
+  return missing ? NaN : ploidy === 1 ? count * haploidScale : count;
 }
 
 /** A local file handle that counts the bytes read through it (created when a region query needs the index). */
@@ -98,7 +107,15 @@ export class VcfReader implements GenotypeReader {
   private tabix: TabixIndexedFile | undefined;
   private counted: { bytes: () => number } | undefined;
 
-  constructor(readonly path: string) {}
+  private readonly haploidScale: number;
+
+  /** `haploidAsDiploid`: count a haploid call (X/Y in males) as 0 or 2, on the diploid scale, instead of 0 or 1. */
+  constructor(
+    readonly path: string,
+    options: { haploidAsDiploid?: boolean } = {},
+  ) {
+    this.haploidScale = options.haploidAsDiploid ? 2 : 1;
+  }
 
   private async readHeader(): Promise<{ samples: string[]; lines: number }> {
     if (this.header) return this.header;
@@ -240,8 +257,8 @@ export class VcfReader implements GenotypeReader {
           const b = text.charCodeAt(from + 2) - 48;
           if (a >= 0 && a <= 9 && b >= 0 && b <= 9 && (sep === 124 || sep === 47))
             slot[j] = (a > 0 ? 1 : 0) + (b > 0 ? 1 : 0);
-          else slot[j] = gtDosage(text, from, to, at, samples[j]);
-        } else slot[j] = gtDosage(text, from, to, at, samples[j]);
+          else slot[j] = gtDosage(text, from, to, at, samples[j], this.haploidScale);
+        } else slot[j] = gtDosage(text, from, to, at, samples[j], this.haploidScale);
       }
       start = end + 1;
     }
