@@ -11,7 +11,7 @@ import { inflateSync } from 'node:zlib';
 import * as zstd from 'zstd-napi';
 import { InputError } from '../errors.js';
 import { canonicalChrom } from '../genome.js';
-import { all } from './filters.js';
+import { all, inRegions } from './filters.js';
 import type { Filter, Region } from './filters.js';
 import { BlockBuilder } from './types.js';
 import type { GenotypeBlock, GenotypeReader } from './types.js';
@@ -272,10 +272,7 @@ export class BgenReader implements GenotypeReader {
     offsets?: number[],
   ): void {
     this.walk((rec, decode) => {
-      if (regions) {
-        const chr = canonicalChrom(rec.chr);
-        if (!regions.some((r) => r.chr === chr && rec.pos >= r.start && rec.pos <= r.end)) return;
-      }
+      if (!inRegions(regions, rec.chr, rec.pos)) return;
       const ref = rec.alleles[0];
       const alt = rec.alleles.slice(1).join(',');
       const id = rec.rsid && rec.rsid !== '.' ? rec.rsid : rec.id;

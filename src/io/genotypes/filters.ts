@@ -48,6 +48,13 @@ export function parseRegion(text: string): Region {
   return { chr: canonicalChrom(m[1]), start, end };
 }
 
+/** True when there are no regions, or chr:pos lies in one of them (chr in any naming style). */
+export function inRegions(regions: Region[] | undefined, chr: string, pos: number): boolean {
+  if (!regions) return true;
+  const c = canonicalChrom(chr);
+  return regions.some((r) => r.chr === c && pos >= r.start && pos <= r.end);
+}
+
 export function region(...texts: string[]): Filter {
   return makeFilter({ regions: texts.map(parseRegion) });
 }

@@ -11,7 +11,7 @@ import { InputError } from '../errors.js';
 import { canonicalChrom } from '../genome.js';
 import { ParquetTableWriter, openParquet, toInt32, toStrings } from '../parquet.js';
 import type { ColumnSpec, ParquetTable } from '../parquet.js';
-import { all } from './filters.js';
+import { all, inRegions } from './filters.js';
 import type { Filter, Region } from './filters.js';
 import { BlockBuilder } from './types.js';
 import type { GenotypeBlock, GenotypeReader } from './types.js';
@@ -177,13 +177,7 @@ export class GenotypeParquetReader implements GenotypeReader {
     const alts = toStrings(alt);
     for (let k = 0; k < to - from; k++) {
       const rec = { chr: chrs[k], pos: poss[k], id: ids[k], ref: refs[k], alt: alts[k] };
-      if (
-        filter.regions &&
-        !filter.regions.some(
-          (r) => r.chr === canonicalChrom(rec.chr) && rec.pos >= r.start && rec.pos <= r.end,
-        )
-      )
-        continue;
+      if (!inRegions(filter.regions, rec.chr, rec.pos)) continue;
       if (filter.variant && !filter.variant(rec)) continue;
       const bytes = (dos as Uint8Array[])[k];
       if (bytes.length !== 4 * m) {

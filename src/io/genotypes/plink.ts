@@ -6,9 +6,8 @@
  */
 import { openSync, readSync, closeSync, statSync, existsSync } from 'node:fs';
 import { InputError } from '../errors.js';
-import { canonicalChrom } from '../genome.js';
 import { readLines } from '../text.js';
-import { all } from './filters.js';
+import { all, inRegions } from './filters.js';
 import type { Filter } from './filters.js';
 import { BlockBuilder } from './types.js';
 import type { GenotypeBlock, GenotypeReader } from './types.js';
@@ -164,11 +163,7 @@ export class PlinkReader implements GenotypeReader {
   }
 
   private passesRecord(bim: Bim, v: number, filter: Filter): boolean {
-    if (filter.regions) {
-      const chr = canonicalChrom(bim.chr[v]);
-      const pos = bim.pos[v];
-      if (!filter.regions.some((r) => r.chr === chr && pos >= r.start && pos <= r.end)) return false;
-    }
+    if (!inRegions(filter.regions, bim.chr[v], bim.pos[v])) return false;
     return (
       !filter.variant ||
       filter.variant({ chr: bim.chr[v], pos: bim.pos[v], id: bim.id[v], ref: bim.a2[v], alt: bim.a1[v] })

@@ -9,7 +9,7 @@ import type { TabixIndexedFile } from '@gmod/tabix';
 import { InputError } from '../errors.js';
 import { canonicalChrom } from '../genome.js';
 import { readLines } from '../text.js';
-import { all } from './filters.js';
+import { all, inRegions } from './filters.js';
 import type { Filter, Region } from './filters.js';
 import { BlockBuilder } from './types.js';
 import type { GenotypeBlock, GenotypeReader } from './types.js';
@@ -285,9 +285,8 @@ export class VcfReader implements GenotypeReader {
       if (text.length === 0 || text.charCodeAt(0) === 35 /* # */) continue;
       if (regions) {
         const tab = text.indexOf('\t');
-        const chr = canonicalChrom(text.slice(0, tab));
-        const pos = Number(text.slice(tab + 1, text.indexOf('\t', tab + 1)));
-        if (!regions.some((r) => r.chr === chr && pos >= r.start && pos <= r.end)) continue;
+        if (!inRegions(regions, text.slice(0, tab), Number(text.slice(tab + 1, text.indexOf('\t', tab + 1)))))
+          continue;
       }
       this.decodeLine(text, lineNo, samples.length, filter, out);
       if (out.full) yield out.take();
