@@ -2,6 +2,8 @@
  * Genotype I/O side by side with the peer tools, on the 330-sample chr22 VCF (or any VCF given):
  *   - full decode: qtlflow's VCF reader (every genotype to a float32 dosage) vs `bcftools query -f '[%GT ]\n'`
  *   - import: `qtlflow import` to genotype Parquet vs `plink2 --make-pgen`
+ *   - .pgen decode: qtlflow's .pgen reader (every genotype to a float32 dosage) vs `plink2 --pfile --freq`,
+ *     on the .pgen plink2 wrote in the import row
  * Wall seconds and peak RSS from GNU time, best of N; prints ratios (peer / qtlflow: > 1 means qtlflow is faster).
  *   npm run build && node dist/bench/genotypes.js [--vcf FILE] [--repeat 5]
  * Needs bcftools, plink2 and /usr/bin/time (Debian: bcftools plink2 time).
@@ -100,11 +102,35 @@ async function main(): Promise<void> {
         repeat,
       ),
     ]);
+    const pfile = join(dir, 'p');
+    rows.push([
+      '.pgen decode',
+      best(() => timed(process.execPath, [self, '--decode', `${pfile}.pgen`]), repeat),
+      best(
+        () =>
+          timed('plink2', [
+            '--pfile',
+            pfile,
+            '--freq',
+            '--threads',
+            '1',
+            '--out',
+            join(dir, 'f'),
+            '--silent',
+          ]),
+        repeat,
+      ),
+    ]);
+    const peers: Record<string, string> = {
+      'full decode': 'bcftools query',
+      import: 'plink2 --make-pgen',
+      '.pgen decode': 'plink2 --freq',
+    };
     console.log(`genotypes: ${vcf}; best of ${repeat}; wall seconds (peak RSS MB)`);
     console.log('| task | qtlflow | peer | peer / qtlflow |');
     console.log('|---|---|---|---|');
     for (const [task, ours, peer] of rows) {
-      const peerName = task === 'import' ? 'plink2 --make-pgen' : 'bcftools query';
+      const peerName = peers[task];
       console.log(
         `| ${task} | ${ours.seconds.toFixed(2)} (${Math.round(ours.rssMb)}) | ${peerName} ${peer.seconds.toFixed(2)} (${Math.round(peer.rssMb)}) | ${(peer.seconds / ours.seconds).toFixed(2)}× |`,
       );

@@ -4,16 +4,27 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import { InputError } from './errors.js';
 
-/** True when the file starts with the gzip magic bytes (plain gzip or BGZF). */
-export function isGzip(path: string): boolean {
+function magic(path: string): Buffer {
   const fd = openSync(path, 'r');
   try {
-    const buf = Buffer.alloc(2);
-    const n = readSync(fd, buf, 0, 2, 0);
-    return n === 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+    const buf = Buffer.alloc(4);
+    const n = readSync(fd, buf, 0, 4, 0);
+    return buf.subarray(0, n);
   } finally {
     closeSync(fd);
   }
+}
+
+/** True when the file starts with the gzip magic bytes (plain gzip or BGZF). */
+export function isGzip(path: string): boolean {
+  const b = magic(path);
+  return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+}
+
+/** True when the file starts with the Zstandard frame magic (as plink2's .pvar.zst). */
+export function isZstd(path: string): boolean {
+  const b = magic(path);
+  return b.length === 4 && b.readUInt32LE(0) === 0xfd2fb528;
 }
 
 /** Throws an InputError naming the file when it does not exist or is not a regular file. */
@@ -30,7 +41,7 @@ export interface TextLine {
 }
 
 /**
- * Streams the lines of a text file, gzip/BGZF-compressed or plain (detected by magic bytes, not by
+ * Streams the lines of a text file, gzip/BGZF- or zstd-compressed or plain (detected by magic bytes, not by
  * extension). A truncated or corrupt gzip stream is reported as an InputError naming the file and the
  * last line that was read intact, instead of silently ending early.
  */
@@ -51,6 +62,12 @@ export async function* readLines(
     raw.on('error', (e) => gunzip.destroy(e));
     raw.pipe(gunzip);
     stream = gunzip;
+  } else if (isZstd(path)) {
+    const { DecompressStream } = await import('zstd-napi');
+    const unzstd = new DecompressStream();
+    raw.on('error', (e) => unzstd.destroy(e));
+    raw.pipe(unzstd);
+    stream = unzstd;
   }
   const decoder = new StringDecoder('utf8');
   let rest = '';

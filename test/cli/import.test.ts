@@ -12,6 +12,7 @@ import { sharedPath } from '../helpers/shared.js';
 
 const VCF = () => sharedPath('data/geuvadis_chr22/1kg_phase1_chr22_seqarray_geuvadis330.vcf.gz');
 const BED = () => sharedPath('refs/cis_sparse/genotypes/geuvadis330_chr22.bed');
+const PGEN = () => sharedPath('refs/cis_sparse/genotypes/geuvadis330_chr22.pgen');
 const dir = tempDir();
 
 async function collect(
@@ -29,17 +30,19 @@ async function collect(
   };
 }
 
-describe('import VCF and PLINK to genotype Parquet', () => {
+describe('import VCF, PLINK 1 and PLINK 2 to genotype Parquet', () => {
   const outVcf = join(dir, 'from_vcf.parquet');
   const outBed = join(dir, 'from_bed.parquet');
+  const outPgen = join(dir, 'from_pgen.parquet');
   beforeAll(() => {
     expect(runCli(['import', '--genotypes', VCF(), '--out', outVcf, '--quiet']).code).toBe(0);
     expect(runCli(['import', '--genotypes', BED(), '--out', outBed, '--quiet']).code).toBe(0);
+    expect(runCli(['import', '--genotypes', PGEN(), '--out', outPgen, '--quiet']).code).toBe(0);
   });
 
   test('the Parquet holds the same samples, variants and dosages as the VCF, whichever format it came from', async () => {
     const src = await collect(VCF());
-    for (const out of [outVcf, outBed]) {
+    for (const out of [outVcf, outBed, outPgen]) {
       const got = await collect(out);
       expect(got.samples).toEqual(src.samples);
       expect(got.pos).toEqual(src.pos);
@@ -74,13 +77,13 @@ describe('import VCF and PLINK to genotype Parquet', () => {
     expect(Array.from((await t.column('missing_rate')) as Float64Array).every((x) => x === 0)).toBe(true);
   });
 
-  test('a 1 Mb region reads a small fraction of the indexed VCF and of the Parquet', async () => {
+  test('a 1 Mb region reads a small fraction of the indexed VCF, the .pgen and the Parquet', async () => {
     const reg = '22:30000000-31000000';
     const full = await collect(VCF());
     const r = region(reg).regions![0];
     const wantPos = full.pos.filter((p) => p >= r.start && p <= r.end);
     expect(wantPos.length).toBeGreaterThan(100);
-    for (const path of [VCF(), outVcf]) {
+    for (const path of [VCF(), PGEN(), outVcf]) {
       const reader = await openGenotypes(path);
       const blocks: GenotypeBlock[] = [];
       for await (const b of reader.iterRegions([region(reg)])) blocks.push(b);

@@ -1,6 +1,6 @@
 /**
- * Cross-format identity on real data: the same 330 × 19,773 Geuvadis chr22 genotypes as VCF.gz (tabix) and
- * PLINK 1 give identical dosages for every variant and sample, and per-variant ALT sums equal those of
+ * Cross-format identity on real data: the same 330 × 19,773 Geuvadis chr22 genotypes as VCF.gz (tabix),
+ * PLINK 1 and PLINK 2 .pgen give identical dosages for every variant and sample, and per-variant ALT sums equal those of
  * bcftools/plink2 (refs/cis_sparse/dosage_checksums.tsv). Region reads equal the matching part of a full scan.
  */
 import { openGenotypes, region, maf, snp, biallelic, and } from '../../src/io/genotypes/index.js';
@@ -11,6 +11,7 @@ import { sharedPath, readTsv } from '../helpers/shared.js';
 
 const VCF = () => sharedPath('data/geuvadis_chr22/1kg_phase1_chr22_seqarray_geuvadis330.vcf.gz');
 const BED = () => sharedPath('refs/cis_sparse/genotypes/geuvadis330_chr22.bed');
+const PGEN = () => sharedPath('refs/cis_sparse/genotypes/geuvadis330_chr22.pgen');
 
 async function readAll(path: string): Promise<{ samples: string[]; blocks: GenotypeBlock[] }> {
   const r = await openGenotypes(path);
@@ -47,18 +48,22 @@ function flatten(blocks: GenotypeBlock[]): {
 describe('Geuvadis chr22, 330 samples × 19,773 variants', () => {
   let vcf: ReturnType<typeof flatten>;
   let bed: ReturnType<typeof flatten>;
-  let samples: { vcf: string[]; bed: string[] };
+  let pgen: ReturnType<typeof flatten>;
+  let samples: { vcf: string[]; bed: string[]; pgen: string[] };
   beforeAll(async () => {
     const a = await readAll(VCF());
     const b = await readAll(BED());
+    const c = await readAll(PGEN());
     vcf = flatten(a.blocks);
     bed = flatten(b.blocks);
-    samples = { vcf: a.samples, bed: b.samples };
+    pgen = flatten(c.blocks);
+    samples = { vcf: a.samples, bed: b.samples, pgen: c.samples };
   });
 
   test('same samples, same variants (position, REF, ALT) as bcftools for the checksummed variants', () => {
     expect(samples.vcf.length).toBe(330);
     expect(samples.bed).toEqual(samples.vcf);
+    expect(samples.pgen).toEqual(samples.vcf);
     expect(vcf.pos.length).toBe(19773);
     const { rows, header } = readTsv(sharedPath('refs/cis_sparse/dosage_checksums.tsv'));
     const col = (name: string) => header.indexOf(name);
@@ -69,6 +74,7 @@ describe('Geuvadis chr22, 330 samples × 19,773 variants', () => {
     expect(bed.pos).toEqual(vcf.pos);
     expect(bed.ref).toEqual(vcf.ref);
     expect(bed.alt).toEqual(vcf.alt);
+    for (const k of ['pos', 'id', 'ref', 'alt'] as const) expect(pgen[k]).toEqual(vcf[k]);
   });
 
   test('ALT dosage sums equal bcftools/plink2: per variant (first 200) and over all variants', () => {
@@ -78,6 +84,7 @@ describe('Geuvadis chr22, 330 samples × 19,773 variants', () => {
       want.map((_, v) => d.subarray(v * 330, (v + 1) * 330).reduce((s, x) => s + x, 0));
     expect(sums(vcf.dos)).toEqual(want);
     expect(sums(bed.dos)).toEqual(want);
+    expect(sums(pgen.dos)).toEqual(want);
     const summary = readFileSync(
       sharedPath('refs/cis_sparse/dosage_checksums_all_variants_summary.txt'),
       'utf8',
@@ -85,6 +92,7 @@ describe('Geuvadis chr22, 330 samples × 19,773 variants', () => {
     const total = Number(/sum over all variants of ALT counts: (\d+)/.exec(summary)![1]);
     expect(vcf.dos.reduce((s, x) => s + x, 0)).toBe(total);
     expect(bed.dos.reduce((s, x) => s + x, 0)).toBe(total);
+    expect(pgen.dos.reduce((s, x) => s + x, 0)).toBe(total);
   });
 
   test('the full 330 × 19,773 matrix hashes to the md5 of plink2 --export A from every format', () => {
@@ -101,6 +109,7 @@ describe('Geuvadis chr22, 330 samples × 19,773 variants', () => {
     for (const [name, data] of [
       ['vcf', vcf],
       ['bed', bed],
+      ['pgen', pgen],
     ] as const) {
       const h = createHash('md5');
       h.update(['IID', ...data.id.map((id, v) => `${id}_${data.ref[v]}`)].join('\t') + '\n');
@@ -118,19 +127,22 @@ describe('Geuvadis chr22, 330 samples × 19,773 variants', () => {
     }
   });
 
-  test('VCF and PLINK dosages are identical for every variant and sample', () => {
+  test('VCF, PLINK 1 and .pgen dosages are identical for every variant and sample', () => {
     expect(vcf.dos.length).toBe(330 * 19773);
-    let differing = 0;
-    for (let i = 0; i < vcf.dos.length; i++) if (vcf.dos[i] !== bed.dos[i]) differing++;
-    expect(differing).toBe(0);
+    for (const other of [bed, pgen]) {
+      expect(other.dos.length).toBe(vcf.dos.length);
+      let differing = 0;
+      for (let i = 0; i < vcf.dos.length; i++) if (vcf.dos[i] !== other.dos[i]) differing++;
+      expect(differing).toBe(0);
+    }
   });
 
   test.each([['chr22:20000000-21000000'], ['22:16051497-16060301'], ['22:51000000-51229855']])(
-    'region %s (tabix and .bim) equals the full scan subset; chr22 and 22 match',
+    'region %s (tabix, .bim, .pvar) equals the full scan subset; chr22 and 22 match',
     async (reg) => {
       const r = region(reg).regions![0];
       const expected = vcf.pos.map((p, v) => [p, v]).filter(([p]) => p >= r.start && p <= r.end);
-      for (const path of [VCF(), BED()]) {
+      for (const path of [VCF(), BED(), PGEN()]) {
         const reader = await openGenotypes(path);
         const blocks: GenotypeBlock[] = [];
         for await (const b of reader.iterRegions([region(reg)])) blocks.push(b);
@@ -155,7 +167,7 @@ describe('Geuvadis chr22, 330 samples × 19,773 variants', () => {
     });
     expect(expected.length).toBeGreaterThan(1000);
     expect(expected.length).toBeLessThan(19773);
-    for (const path of [VCF(), BED()]) {
+    for (const path of [VCF(), BED(), PGEN()]) {
       const reader = await openGenotypes(path);
       const got: number[] = [];
       for await (const b of reader.iterBlocks({ filter: and(snp(), biallelic(), maf({ min: 0.05 })) }))

@@ -4,6 +4,7 @@
 import { copyFileSync, readFileSync, writeFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync, gunzipSync } from 'node:zlib';
+import { compress as zstdCompress } from 'zstd-napi';
 import { InputError } from '../../src/io/errors.js';
 import { openGenotypes, region } from '../../src/io/genotypes/index.js';
 import type { GenotypeReader } from '../../src/io/genotypes/index.js';
@@ -142,6 +143,74 @@ test('a .fam that does not match the .bed size', async () => {
     () => drain(r.iterBlocks()),
     [/mismatch\.bed/, /19773 variants \(\.bim\) × 326 samples \(\.fam\)/, /does not belong/],
   );
+});
+
+describe('PLINK 2 filesets: companion files, mismatches, a cut .pgen', () => {
+  const src = () => sharedPath('refs/cis_sparse/genotypes/geuvadis330_chr22.pgen').replace(/\.pgen$/, '');
+  function fileset(
+    name: string,
+    edit: { psam?: number; pvar?: number; pgenCut?: number; drop?: string },
+  ): string {
+    const prefix = join(dir, name);
+    const pgen = readFileSync(`${src()}.pgen`);
+    writeFileSync(`${prefix}.pgen`, pgen.subarray(0, pgen.length - (edit.pgenCut ?? 0)));
+    for (const [ext, keep] of [
+      ['psam', edit.psam],
+      ['pvar', edit.pvar],
+    ] as const) {
+      if (edit.drop === ext) continue;
+      const lines = readFileSync(`${src()}.${ext}`, 'utf8').trim().split('\n');
+      writeFileSync(`${prefix}.${ext}`, lines.slice(0, lines.length - (keep ?? 0)).join('\n') + '\n');
+    }
+    return `${prefix}.pgen`;
+  }
+
+  test('a .psam with a sample fewer than the .pgen', async () => {
+    const r = await openGenotypes(fileset('fewer_samples', { psam: 1 }));
+    await expectInputError(
+      () => drain(r.iterBlocks()),
+      [/fewer_samples\.pgen/, /330 samples but the \.psam lists 329/, /does not belong/],
+    );
+  });
+
+  test('a .pvar with a variant fewer than the .pgen', async () => {
+    const r = await openGenotypes(fileset('fewer_variants', { pvar: 1 }));
+    await expectInputError(
+      () => drain(r.iterRegions([region('22:20000000-21000000')])),
+      [/fewer_variants\.pgen/, /19773 variants but the \.pvar lists 19772/],
+    );
+  });
+
+  test('a missing .pvar names the files it looked for', async () => {
+    const r = await openGenotypes(fileset('no_pvar', { drop: 'pvar' }));
+    await expectInputError(
+      () => drain(r.iterBlocks()),
+      [/no_pvar\.pvar/, /\.pvar of the PLINK 2 fileset is missing/],
+    );
+  });
+
+  test('a zstd-compressed .pvar.zst (plink2 vzs) reads the same variants as the plain .pvar', async () => {
+    const pgen = fileset('vzs', { drop: 'pvar' });
+    const prefix = pgen.replace(/\.pgen$/, '');
+    writeFileSync(`${prefix}.pvar.zst`, zstdCompress(readFileSync(`${src()}.pvar`)));
+    const ids = async (path: string) => {
+      const got: string[] = [];
+      for await (const b of (await openGenotypes(path)).iterRegions([region('22:30000000-31000000')]))
+        got.push(...b.variants.id);
+      return got;
+    };
+    const want = await ids(`${src()}.pgen`);
+    expect(want.length).toBeGreaterThan(100);
+    expect(await ids(`${prefix}.pvar.zst`)).toEqual(want); // named by its .pvar.zst
+  });
+
+  test('a truncated .pgen', async () => {
+    const r = await openGenotypes(fileset('cut', { pgenCut: 5000 }));
+    await expectInputError(
+      () => drain(r.iterBlocks()),
+      [/cut\.pgen/, /malformed \.pgen/, /past the file/, /re-create/],
+    );
+  });
 });
 
 test('an unrecognised file', async () => {

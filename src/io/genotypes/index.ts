@@ -1,13 +1,13 @@
 /**
  * `openGenotypes(path)`: one reader API over the genotype formats, chosen by the file's content (magic bytes),
  * not its extension. Implemented: VCF (plain, gzip, BGZF + tabix/CSI), PLINK 1 .bed/.bim/.fam, BGEN
- * (v1.1–1.3, .bgi index), and the genotype Parquet that `qtlflow import` writes. PLINK 2 .pgen is recognised
- * and refused for now.
+ * (v1.1–1.3, .bgi index), PLINK 2 .pgen/.pvar/.psam, and the genotype Parquet that `qtlflow import` writes.
  */
 import { existsSync, openSync, readSync, closeSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { InputError } from '../errors.js';
 import { PlinkReader, plinkPrefix } from './plink.js';
+import { pgenPrefix } from './pgen-prefix.js';
 import { VcfReader } from './vcf.js';
 import type { GenotypeReader } from './types.js';
 
@@ -45,16 +45,19 @@ export interface OpenOptions {
 }
 
 export async function openGenotypes(path: string, options: OpenOptions = {}): Promise<GenotypeReader> {
-  const prefix = plinkPrefix(path);
-  const file = existsSync(path) ? path : existsSync(`${prefix}.bed`) ? `${prefix}.bed` : undefined;
+  // a fileset may be named by its prefix or by any of its files
+  const prefix = pgenPrefix(plinkPrefix(path));
+  const file = existsSync(path)
+    ? /\.(pvar|pvar\.zst|psam)$/.test(path) && existsSync(`${prefix}.pgen`)
+      ? `${prefix}.pgen`
+      : path
+    : [`${prefix}.pgen`, `${prefix}.bed`].find((f) => existsSync(f));
   if (!file) throw new InputError('genotype file does not exist', { file: path });
   const b = head(file, 64 * 1024);
   if (b[0] === 0x6c && b[1] === 0x1b) {
     if (b[2] === 0x01) return new PlinkReader(file);
-    throw new InputError('PLINK 2 .pgen files are not supported yet', {
-      file,
-      hint: 'Convert with `plink2 --pfile P --export vcf bgz --out V` or `--make-bed`',
-    });
+    const { PgenReader } = await import('./pgen.js');
+    return new PgenReader(file);
   }
   // BGEN: 'bgen' magic at byte 16 (v1.0 files may have four zero bytes there instead)
   if (
@@ -87,6 +90,7 @@ export async function openGenotypes(path: string, options: OpenOptions = {}): Pr
     return new VcfReader(file, { haploidAsDiploid: options.haploidAsDiploid });
   throw new InputError('genotype format not recognised', {
     file,
-    expected: 'VCF (plain, gzip or bgzip), or a PLINK 1 .bed (with .bim and .fam)',
+    expected:
+      'VCF (plain, gzip or bgzip), BGEN, PLINK 1 .bed/.bim/.fam, PLINK 2 .pgen/.pvar/.psam or genotype Parquet',
   });
 }
