@@ -8,7 +8,7 @@ import { existsSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import type { TabixIndexedFile } from '@gmod/tabix';
 import { InputError } from '../errors.js';
 import { canonicalChrom } from '../genome.js';
-import { readLines } from '../text.js';
+import { readLineBatches, readLines } from '../text.js';
 import { all, inRegions } from './filters.js';
 import type { Filter, Region } from './filters.js';
 import { BlockBuilder } from './types.js';
@@ -41,9 +41,9 @@ function fail(message: string, at: Located, sample?: string, expected?: string):
   });
 }
 
-/** Decodes one sample's GT (e.g. `0|1`, `1/1`, `./.`, `1`) into an ALT-allele count, NaN when missing. */
+/** Decodes one sample's GT (e.g. `0|1`, `1/1`, `./.`, `1`) in b[from, to) into an ALT-allele count, NaN when missing. */
 function gtDosage(
-  s: string,
+  b: Uint8Array,
   from: number,
   to: number,
   at: Located,
@@ -54,18 +54,17 @@ function gtDosage(
   let ploidy = 0;
   let alleleStart = from;
   let missing = false;
+  const text = () => Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('latin1');
   for (let i = from; i <= to; i++) {
-    const c = i < to ? s.charCodeAt(i) : 124; // treat the end as a separator
+    const c = i < to ? b[i] : 124; // treat the end as a separator
     if (c === 124 /* | */ || c === 47 /* / */) {
-      if (i === alleleStart)
-        fail(`malformed GT '${s.slice(from, to)}'`, at, sample, 'alleles like 0|1, 0/1, ./. or 1');
-      if (i - alleleStart === 1 && s.charCodeAt(alleleStart) === 46 /* . */) missing = true;
+      if (i === alleleStart) fail(`malformed GT '${text()}'`, at, sample, 'alleles like 0|1, 0/1, ./. or 1');
+      if (i - alleleStart === 1 && b[alleleStart] === 46 /* . */) missing = true;
       else {
         let a = 0;
         for (let k = alleleStart; k < i; k++) {
-          const d = s.charCodeAt(k) - 48;
-          if (d < 0 || d > 9)
-            fail(`malformed GT '${s.slice(from, to)}'`, at, sample, 'allele indices 0, 1, … or .');
+          const d = b[k] - 48;
+          if (d < 0 || d > 9) fail(`malformed GT '${text()}'`, at, sample, 'allele indices 0, 1, … or .');
           a = a * 10 + d;
         }
         if (a > 0) count++;
@@ -92,12 +91,50 @@ async function countingFile(
   return { handle: file, bytes: () => bytes };
 }
 
-/** A DS value ('.' = missing). */
-function dsValue(s: string, from: number, to: number, at: Located, sample: string): number {
-  if (to - from === 1 && s.charCodeAt(from) === 46) return NaN;
-  const v = Number(s.slice(from, to));
-  if (!Number.isFinite(v) || to === from)
-    fail(`malformed DS '${s.slice(from, to)}'`, at, sample, 'a number or .');
+/**
+ * Decodes consecutive plain diploid calls (`a|b` or `a/b`, single digits, each followed by a tab or the line
+ * end) from b[start, e) into slot; returns how many it decoded (it stops at the first other field).
+ */
+function diploidRun(b: Uint8Array, start: number, e: number, nSamples: number, slot: Float32Array): number {
+  let j = 0;
+  for (let p = start; j < nSamples; j++, p += 4) {
+    if (p + 3 > e) break;
+    const a1 = b[p] - 48;
+    const sp = b[p + 1];
+    const a2 = b[p + 2] - 48;
+    if (a1 < 0 || a1 > 9 || a2 < 0 || a2 > 9 || (sp !== 124 && sp !== 47) || (p + 3 !== e && b[p + 3] !== 9))
+      break;
+    slot[j] = (a1 > 0 ? 1 : 0) + (a2 > 0 ? 1 : 0);
+  }
+  return j;
+}
+
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * A DS value in b[from, to) ('.' = missing). Plain decimals are parsed from the digits as an integer over an
+ * exact power of ten (one correctly rounded division, so the same double as Number()); anything else goes
+ * through Number().
+ */
+function dsValue(b: Uint8Array, from: number, to: number, at: Located, sample: string): number {
+  if (to - from === 1 && b[from] === 46) return NaN;
+  let m = 0;
+  let digits = 0;
+  let frac = -1;
+  let i = from;
+  for (; i < to; i++) {
+    const c = b[i];
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      if (frac >= 0) frac++;
+    } else if (c === 46 && frac < 0) frac = 0;
+    else break;
+  }
+  if (i === to && digits > 0 && digits <= 15) return frac > 0 ? m / POW10[frac] : m;
+  const text = Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('latin1');
+  const v = Number(text);
+  if (!Number.isFinite(v) || to === from) fail(`malformed DS '${text}'`, at, sample, 'a number or .');
   return v;
 }
 
@@ -108,6 +145,7 @@ export class VcfReader implements GenotypeReader {
   private counted: { bytes: () => number } | undefined;
 
   private readonly haploidScale: number;
+  private readonly tabs = new Int32Array(9);
 
   /** `haploidAsDiploid`: count a haploid call (X/Y in males) as 0 or 2, on the diploid scale, instead of 0 or 1. */
   constructor(
@@ -160,12 +198,14 @@ export class VcfReader implements GenotypeReader {
   }
 
   /**
-   * Decodes one data line into the builder when it passes the filter. The sample fields are walked in place
-   * with indexOf/charCodeAt instead of split('\t'): no string is allocated per genotype, which is what keeps a
-   * full decode on a par with bcftools (bench/genotypes.ts).
+   * Decodes one data line, b[s, e), into the builder when it passes the filter. The sample fields are walked
+   * as bytes, with no string per line or per genotype, which is what keeps a full decode on a par with
+   * bcftools (bench/genotypes.ts).
    */
   private decodeLine(
-    text: string,
+    b: Buffer,
+    s: number,
+    e: number,
     lineNo: number | undefined,
     nSamples: number,
     filter: Filter,
@@ -173,41 +213,47 @@ export class VcfReader implements GenotypeReader {
     inRegion?: Region,
   ): void {
     // the 9 fixed columns
-    const tabs = new Int32Array(9);
-    let p = -1;
+    const tabs = this.tabs;
+    let p = s - 1;
     for (let k = 0; k < 9; k++) {
-      p = text.indexOf('\t', p + 1);
-      if (p < 0) {
+      p = b.indexOf(9, p + 1);
+      if (p < 0 || p >= e) {
         if (k < 7)
           fail(
             `record has ${k + 1} fields`,
-            { file: this.path, line: lineNo, variant: text.slice(0, 30) },
+            { file: this.path, line: lineNo, variant: b.toString('utf8', s, Math.min(e, s + 30)) },
             undefined,
             'at least 8 tab-separated fields',
           );
-        p = text.length;
-        for (let r = k; r < 9; r++) tabs[r] = text.length;
+        for (let r = k; r < 9; r++) tabs[r] = e;
         break;
       }
       tabs[k] = p;
     }
-    const chr = text.slice(0, tabs[0]);
-    const posText = text.slice(tabs[0] + 1, tabs[1]);
-    const pos = Number(posText);
-    const at: Located = { file: this.path, line: lineNo, variant: `${chr}:${posText}` };
-    if (!Number.isInteger(pos) || pos < 1)
-      fail(`invalid POS '${posText}'`, at, undefined, 'a positive integer');
-    if (inRegion && (pos < inRegion.start || pos > inRegion.end)) return;
-    const record = {
-      chr,
-      pos,
-      id: text.slice(tabs[1] + 1, tabs[2]),
-      ref: text.slice(tabs[2] + 1, tabs[3]),
-      alt: text.slice(tabs[3] + 1, tabs[4]),
+    const chr = b.toString('latin1', s, tabs[0]);
+    let pos = 0;
+    for (let i = tabs[0] + 1; i < tabs[1]; i++) {
+      const d = b[i] - 48;
+      if (d < 0 || d > 9 || pos > 1e12) {
+        pos = -1;
+        break;
+      }
+      pos = pos * 10 + d;
+    }
+    const at: Located = {
+      file: this.path,
+      line: lineNo,
+      variant: `${chr}:${b.toString('latin1', tabs[0] + 1, tabs[1])}`,
     };
-    if (filter.variant && !filter.variant(record)) return;
-    if (tabs[8] >= text.length) fail(`record has no sample fields, the header names ${nSamples} samples`, at);
-    const format = text.slice(tabs[7] + 1, tabs[8]).split(':');
+    if (!(pos >= 1))
+      fail(`invalid POS '${b.toString('utf8', tabs[0] + 1, tabs[1])}'`, at, undefined, 'a positive integer');
+    if (inRegion && (pos < inRegion.start || pos > inRegion.end)) return;
+    const id = b.toString('utf8', tabs[1] + 1, tabs[2]);
+    const ref = b.toString('latin1', tabs[2] + 1, tabs[3]);
+    const alt = b.toString('latin1', tabs[3] + 1, tabs[4]);
+    if (filter.variant && !filter.variant({ chr, pos, id, ref, alt })) return;
+    if (tabs[8] >= e) fail(`record has no sample fields, the header names ${nSamples} samples`, at);
+    const format = b.toString('latin1', tabs[7] + 1, tabs[8]).split(':');
     const ds = format.indexOf('DS');
     const gt = format.indexOf('GT');
     if (ds < 0 && gt < 0) fail('FORMAT has neither GT nor DS', at);
@@ -216,8 +262,14 @@ export class VcfReader implements GenotypeReader {
     const samples = (this.header as { samples: string[] }).samples;
     const slot = out.slot();
     let start = tabs[8] + 1;
-    for (let j = 0; j < nSamples; j++) {
-      if (start > text.length) {
+    let j0 = 0;
+    if (!multi && ds < 0) {
+      // GT-only records: the run of plain diploid calls goes through the tight loop, the rest below
+      j0 = diploidRun(b, start, e, nSamples, slot);
+      start += 4 * j0;
+    }
+    for (let j = j0; j < nSamples; j++) {
+      if (start > e) {
         fail(
           `record has ${j} sample fields, the header names ${nSamples} samples`,
           at,
@@ -225,20 +277,19 @@ export class VcfReader implements GenotypeReader {
           `${9 + nSamples} fields`,
         );
       }
-      // GT-only records are mostly 3-character diploid calls (`a|b`): check for the tab after one before
-      // searching for it (the separator test keeps haploid fields like `0<TAB>1` off this path)
+      // GT-only records are mostly 3-byte diploid calls (`a|b`): check for the tab after one before searching
+      // for it (the separator test keeps haploid fields like `0<TAB>1` off this path)
       let end = start + 3;
-      const sep = text.charCodeAt(start + 1);
-      if (multi || (sep !== 124 && sep !== 47) || (end !== text.length && text.charCodeAt(end) !== 9)) {
-        end = text.indexOf('\t', start);
-        if (end < 0) end = text.length;
+      const sep = b[start + 1];
+      if (multi || (sep !== 124 && sep !== 47) || (end !== e && b[end] !== 9)) {
+        end = start;
+        while (end < e && b[end] !== 9) end++;
       }
       // the want-th ':'-separated subfield of [start, end)
-      // (bounded scans: an unbounded indexOf(':') would run to the end of the line for GT-only records)
       let from = start;
       for (let k = 0; k < want && from >= 0; k++) {
         let c = from;
-        while (c < end && text.charCodeAt(c) !== 58) c++;
+        while (c < end && b[c] !== 58) c++;
         from = c < end ? c + 1 : -1;
       }
       if (from < 0) {
@@ -247,23 +298,23 @@ export class VcfReader implements GenotypeReader {
         let to = end;
         if (multi) {
           to = from;
-          while (to < end && text.charCodeAt(to) !== 58) to++;
+          while (to < end && b[to] !== 58) to++;
         }
-        if (ds >= 0) slot[j] = dsValue(text, from, to, at, samples[j]);
+        if (ds >= 0) slot[j] = dsValue(b, from, to, at, samples[j]);
         else if (to - from === 3) {
           // fast path: single-digit diploid call, `a|b` or `a/b`
-          const a = text.charCodeAt(from) - 48;
-          const sep = text.charCodeAt(from + 1);
-          const b = text.charCodeAt(from + 2) - 48;
-          if (a >= 0 && a <= 9 && b >= 0 && b <= 9 && (sep === 124 || sep === 47))
-            slot[j] = (a > 0 ? 1 : 0) + (b > 0 ? 1 : 0);
-          else slot[j] = gtDosage(text, from, to, at, samples[j], this.haploidScale);
-        } else slot[j] = gtDosage(text, from, to, at, samples[j], this.haploidScale);
+          const a1 = b[from] - 48;
+          const sp = b[from + 1];
+          const a2 = b[from + 2] - 48;
+          if (a1 >= 0 && a1 <= 9 && a2 >= 0 && a2 <= 9 && (sp === 124 || sp === 47))
+            slot[j] = (a1 > 0 ? 1 : 0) + (a2 > 0 ? 1 : 0);
+          else slot[j] = gtDosage(b, from, to, at, samples[j], this.haploidScale);
+        } else slot[j] = gtDosage(b, from, to, at, samples[j], this.haploidScale);
       }
       start = end + 1;
     }
-    if (start <= text.length) {
-      const extra = text.slice(start).split('\t').length;
+    if (start <= e) {
+      const extra = b.toString('latin1', start, e).split('\t').length;
       fail(
         `record has ${nSamples + extra} sample fields, the header names ${nSamples} samples`,
         at,
@@ -272,7 +323,7 @@ export class VcfReader implements GenotypeReader {
       );
     }
     if (filter.dosage && !filter.dosage(slot)) return;
-    out.commit(chr, pos, record.id, record.ref, record.alt);
+    out.commit(chr, pos, id, ref, alt);
   }
 
   async *iterBlocks(options: { size?: number; filter?: Filter } = {}): AsyncGenerator<GenotypeBlock> {
@@ -281,15 +332,22 @@ export class VcfReader implements GenotypeReader {
     const size = options.size ?? 10_000;
     const out = new BlockBuilder(samples.length, size);
     const regions = filter.regions;
-    for await (const { lineNo, text } of readLines(this.path)) {
-      if (text.length === 0 || text.charCodeAt(0) === 35 /* # */) continue;
-      if (regions) {
-        const tab = text.indexOf('\t');
-        if (!inRegions(regions, text.slice(0, tab), Number(text.slice(tab + 1, text.indexOf('\t', tab + 1)))))
-          continue;
+    for await (const batch of readLineBatches(this.path)) {
+      const b = batch.buf;
+      for (let i = 0; i < batch.count; i++) {
+        const s = batch.starts[i];
+        const e = batch.ends[i];
+        if (e === s || b[s] === 35 /* # */) continue;
+        if (regions) {
+          const tab = b.indexOf(9, s);
+          const tab2 = b.indexOf(9, tab + 1);
+          if (tab < 0 || tab2 < 0 || tab2 > e) continue; // malformed: left to decodeLine when not filtered
+          if (!inRegions(regions, b.toString('latin1', s, tab), Number(b.toString('latin1', tab + 1, tab2))))
+            continue;
+        }
+        this.decodeLine(b, s, e, batch.firstLineNo + i, samples.length, filter, out);
+        if (out.full) yield out.take();
       }
-      this.decodeLine(text, lineNo, samples.length, filter, out);
-      if (out.full) yield out.take();
     }
     if (out.count > 0) yield out.take();
   }
@@ -362,7 +420,10 @@ export class VcfReader implements GenotypeReader {
             },
           );
         }
-        for (const line of lines) this.decodeLine(line, undefined, samples.length, filter, out, r);
+        for (const line of lines) {
+          const b = Buffer.from(line, 'utf8');
+          this.decodeLine(b, 0, b.length, undefined, samples.length, filter, out, r);
+        }
       }
       yield out.take();
     }
