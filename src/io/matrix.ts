@@ -62,18 +62,23 @@ class RowBuffer {
   }
 }
 
-/** Parses a count/quantification value: finite and ≥ 0, or an InputError naming line and column. */
-function parseValue(field: string, file: string, line: number, column: string): number {
+/**
+ * Parses a count/quantification value: finite and ≥ 0 (any finite number for `signed` phenotypes), or an
+ * InputError naming line and column.
+ */
+function parseValue(field: string, file: string, line: number, column: string, signed = false): number {
   const v = field.length === 0 || field.trim() !== field ? NaN : Number(field);
   if (!Number.isFinite(v)) {
     throw new InputError(`non-numeric value '${field.length > 32 ? field.slice(0, 32) + '…' : field}'`, {
       file,
       line,
       column,
-      expected: 'a finite, non-negative number (missing values are not allowed in a count matrix)',
+      expected: signed
+        ? 'a finite number (impute missing phenotype values before mapping)'
+        : 'a finite, non-negative number (missing values are not allowed in a count matrix)',
     });
   }
-  if (v < 0) {
+  if (v < 0 && !signed) {
     throw new InputError(`negative value ${field}`, {
       file,
       line,
@@ -124,6 +129,7 @@ async function readTextMatrix(
   file: string,
   format: 'bed' | 'tsv',
   onBytes?: ByteProgress,
+  signed = false,
 ): Promise<ExpressionInput> {
   let header: string[] | undefined;
   let nMeta = 0;
@@ -231,7 +237,7 @@ async function readTextMatrix(
     }
     const off = buf!.next();
     for (let j = 0; j < samples.length; j++)
-      buf!.set(off + j, parseValue(f[nMeta + j], file, lineNo, samples[j]));
+      buf!.set(off + j, parseValue(f[nMeta + j], file, lineNo, samples[j], signed));
   }
   if (!header) throw new InputError('empty matrix: the file has no header and no rows', { file });
   if (ids.length === 0)
@@ -249,7 +255,7 @@ async function readTextMatrix(
 }
 
 /** Reads a counts or phenotypes Parquet, validating values like the text readers. */
-async function readParquetMatrix(file: string): Promise<ExpressionInput> {
+async function readParquetMatrix(file: string, signed = false): Promise<ExpressionInput> {
   const t = await openParquet(file);
   if (!t.columnNames.includes('phenotype_id')) {
     throw new InputError("no 'phenotype_id' column", {
@@ -284,7 +290,7 @@ async function readParquetMatrix(file: string): Promise<ExpressionInput> {
     const col = toFloat64(await t.column(samples[j]));
     for (let i = 0; i < n; i++) {
       const v = col[i];
-      if (!Number.isFinite(v) || v < 0) {
+      if (!Number.isFinite(v) || (v < 0 && !signed)) {
         throw new InputError(`${Number.isFinite(v) ? 'negative' : 'missing or non-finite'} value ${v}`, {
           file,
           line: i + 1,
@@ -307,12 +313,16 @@ async function readParquetMatrix(file: string): Promise<ExpressionInput> {
   return out;
 }
 
+/** Reads a matrix; `signed`: phenotypes (any finite value) rather than counts (≥ 0). */
 export async function readExpressionMatrix(
   file: string,
   format: MatrixFormat = guessMatrixFormat(file),
   onBytes?: ByteProgress,
+  signed = false,
 ): Promise<ExpressionInput> {
-  return format === 'parquet' ? readParquetMatrix(file) : readTextMatrix(file, format, onBytes);
+  return format === 'parquet'
+    ? readParquetMatrix(file, signed)
+    : readTextMatrix(file, format, onBytes, signed);
 }
 
 /** Reads a two-column `gene_id<TAB>length` table (header optional) for TPM. */

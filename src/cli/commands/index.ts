@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { normalizeCommand } from './normalize.js';
 import { importCommand } from './import.js';
+import { cisCommand } from './cis.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const stageCommands: CommandModule<object, any>[] = [importCommand, normalizeCommand];
+export const stageCommands: CommandModule<object, any>[] = [importCommand, normalizeCommand, cisCommand];

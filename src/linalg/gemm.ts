@@ -1,0 +1,72 @@
+/**
+ * Matrix products behind one backend interface. The association kernels need C = A·Bᵀ for row-major A
+ * (m × n) and B (p × n): every row of A against every row of B (variants × permuted phenotypes). The portable
+ * backend is a register-blocked typed-array kernel (4 × 4 dot products per pass over n, so each loaded value
+ * feeds four multiply–adds); it needs nothing but Node.
+ */
+export interface GemmBackend {
+  readonly name: string;
+  /** C (m × p, row-major) = A (m × n) · Bᵀ, B p × n; all row-major. */
+  gemmABt(a: Float64Array, m: number, b: Float64Array, p: number, n: number, c: Float64Array): void;
+}
+
+function dot(a: Float64Array, ao: number, b: Float64Array, bo: number, n: number): number {
+  let s = 0;
+  for (let k = 0; k < n; k++) s += a[ao + k] * b[bo + k];
+  return s;
+}
+
+// prettier-ignore
+export const portableGemm: GemmBackend = {
+  name: 'portable',
+  gemmABt(a, m, b, p, n, c) {
+    let i = 0;
+    for (; i + 4 <= m; i += 4) {
+      const a0 = i * n;
+      const a1 = a0 + n;
+      const a2 = a1 + n;
+      const a3 = a2 + n;
+      let j = 0;
+      for (; j + 4 <= p; j += 4) {
+        const b0 = j * n;
+        const b1 = b0 + n;
+        const b2 = b1 + n;
+        const b3 = b2 + n;
+        let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+        let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+        let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+        let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        for (let k = 0; k < n; k++) {
+          const x0 = a[a0 + k];
+          const x1 = a[a1 + k];
+          const x2 = a[a2 + k];
+          const x3 = a[a3 + k];
+          const y0 = b[b0 + k];
+          const y1 = b[b1 + k];
+          const y2 = b[b2 + k];
+          const y3 = b[b3 + k];
+          c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
+          c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
+          c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
+          c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
+        }
+        const r0 = i * p + j;
+        c[r0] = c00; c[r0 + 1] = c01; c[r0 + 2] = c02; c[r0 + 3] = c03;
+        const r1 = r0 + p;
+        c[r1] = c10; c[r1 + 1] = c11; c[r1 + 2] = c12; c[r1 + 3] = c13;
+        const r2 = r1 + p;
+        c[r2] = c20; c[r2 + 1] = c21; c[r2 + 2] = c22; c[r2 + 3] = c23;
+        const r3 = r2 + p;
+        c[r3] = c30; c[r3 + 1] = c31; c[r3 + 2] = c32; c[r3 + 3] = c33;
+      }
+      for (; j < p; j++)
+        for (let r = 0; r < 4; r++) c[(i + r) * p + j] = dot(a, (i + r) * n, b, j * n, n);
+    }
+    for (; i < m; i++) for (let j = 0; j < p; j++) c[i * p + j] = dot(a, i * n, b, j * n, n);
+  },
+};
+
+/** The backend used by the stages (the portable one until a native BLAS backend is available). */
+export function gemmBackend(): GemmBackend {
+  return portableGemm;
+}
