@@ -26,8 +26,14 @@ function scriptCommand(text: string): { stage: string; args: string[] } {
   const args = m[2]
     .replace(/\$\{task\.cpus\}/g, '2')
     .replace(/\$\{params\.(\w+)\}/g, (_, p: string) => String(configParams()[p] ?? 'x'))
-    .replace(/\$\{(ann|intFlag|maf)\}/g, (_, v: string) =>
-      v === 'ann' ? '--annotation genes.gtf' : v === 'intFlag' ? '--int' : '--maf-min 0.01',
+    .replace(/\$\{(ann|intFlag|maf|cov)\}/g, (_, v: string) =>
+      v === 'ann'
+        ? '--annotation genes.gtf'
+        : v === 'intFlag'
+          ? '--int'
+          : v === 'cov'
+            ? '--covariates covariates.txt'
+            : '--maf-min 0.01',
     )
     .replace(/\$\{\w+\}/g, 'input.file')
     .split(' ')
@@ -101,6 +107,13 @@ test('nextflow.config params and nextflow_schema.json describe the same paramete
   expect(Object.keys(props).sort()).toEqual(Object.keys(params).sort());
   for (const [k, v] of Object.entries(params)) {
     if (v !== null) expect([k, props[k].default]).toEqual([k, v]);
-    if (v !== null) expect([k, props[k].type]).toEqual([k, typeof v === 'number' ? 'number' : typeof v]);
+    // an integer default may be typed integer (e.g. window sizes) or number
+    const want =
+      typeof v === 'number'
+        ? Number.isInteger(v) && props[k].type === 'integer'
+          ? 'integer'
+          : 'number'
+        : typeof v;
+    if (v !== null) expect([k, props[k].type]).toEqual([k, want]);
   }
 });
