@@ -53,6 +53,15 @@ export const CIS_PERMUTATION: ResultSpec = {
   ],
 };
 
+/** Conditionally independent signals: the permutation columns (no qval/threshold) + `rank` (tensorQTL). */
+export const CIS_INDEPENDENT: ResultSpec = {
+  schema: 'cis_independent/1',
+  columns: [
+    ...CIS_PERMUTATION.columns.filter((c) => c.name !== 'qval' && c.name !== 'pval_nominal_threshold'),
+    int('rank'),
+  ],
+};
+
 export const SUSIE_PIP: ResultSpec = {
   schema: 'susie_pip/1',
   columns: [str('phenotype_id', true), str('variant_id'), f64('pip'), int('cs_id')],
@@ -89,4 +98,12 @@ export const COLOC_SNP: ResultSpec = {
   columns: [str('locus_id', true), str('snp'), f64('lABF_1'), f64('lABF_2'), f64('SNP.PP.H4')],
 };
 
-export const RESULT_SPECS = [CIS_NOMINAL, CIS_PERMUTATION, SUSIE_PIP, SUSIE_CS, COLOC_SUMMARY, COLOC_SNP];
+export const RESULT_SPECS = [
+  CIS_NOMINAL,
+  CIS_PERMUTATION,
+  CIS_INDEPENDENT,
+  SUSIE_PIP,
+  SUSIE_CS,
+  COLOC_SUMMARY,
+  COLOC_SNP,
+];

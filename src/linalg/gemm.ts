@@ -1,11 +1,25 @@
 /**
  * Matrix products behind one backend interface. The association kernels need C = A·Bᵀ for row-major A
- * (m × n) and B (p × n): every row of A against every row of B (variants × permuted phenotypes). The portable
- * backend is a register-blocked typed-array kernel (4 × 4 dot products per pass over n, so each loaded value
- * feeds four multiply–adds); it needs nothing but Node.
+ * (m × n) and B (p × n): every row of A against every row of B (variants × permuted phenotypes).
+ *
+ * Two backends give the same results within float tolerance (test/unit/gemm.test.ts):
+ * - `native`: OpenBLAS dgemm through the N-API addon in native/gemm, built by `npm ci` when OpenBLAS is
+ *   installed (scripts/build-native.mjs). OpenBLAS's own threads are set to 1: parallelism comes from the
+ *   stages' worker threads, so the two never multiply.
+ * - `portable`: a register-blocked typed-array kernel (4 × 4 dot products per pass over n, so each loaded value
+ *   feeds four multiply–adds); it needs nothing but Node.
+ * `QTLFLOW_GEMM=native|portable` forces one (native fails when the addon is not built); the default takes the
+ * native one when it loads.
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 export interface GemmBackend {
-  readonly name: string;
+  readonly name: 'native' | 'portable';
+  /** What runs underneath (the OpenBLAS build, or the kernel). */
+  readonly detail: string;
   /** C (m × p, row-major) = A (m × n) · Bᵀ, B p × n; all row-major. */
   gemmABt(a: Float64Array, m: number, b: Float64Array, p: number, n: number, c: Float64Array): void;
 }
@@ -19,6 +33,7 @@ function dot(a: Float64Array, ao: number, b: Float64Array, bo: number, n: number
 // prettier-ignore
 export const portableGemm: GemmBackend = {
   name: 'portable',
+  detail: 'typed-array 4x4 register-blocked kernel',
   gemmABt(a, m, b, p, n, c) {
     let i = 0;
     for (; i + 4 <= m; i += 4) {
@@ -66,7 +81,55 @@ export const portableGemm: GemmBackend = {
   },
 };
 
-/** The backend used by the stages (the portable one until a native BLAS backend is available). */
+interface NativeAddon {
+  gemmABt(a: Float64Array, m: number, b: Float64Array, p: number, n: number, c: Float64Array): void;
+  setThreads(k: number): void;
+  config(): string;
+}
+
+/** The addon's path: native/gemm/build/Release beside package.json, found from src/ or dist/src/. */
+function addonPath(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const p = join(dir, 'native', 'gemm', 'build', 'Release', 'qtlflow_gemm.node');
+    if (existsSync(p)) return p;
+    dir = dirname(dir);
+  }
+  return undefined;
+}
+
+let nativeCache: GemmBackend | null | undefined;
+
+/** The OpenBLAS backend, or undefined when the addon is not built or does not load. */
+export function nativeGemm(): GemmBackend | undefined {
+  if (nativeCache !== undefined) return nativeCache ?? undefined;
+  nativeCache = null;
+  const path = addonPath();
+  if (!path) return undefined;
+  try {
+    const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    addon.setThreads(1);
+    nativeCache = {
+      name: 'native',
+      detail: addon.config(),
+      gemmABt: (a, m, b, p, n, c) => addon.gemmABt(a, m, b, p, n, c),
+    };
+  } catch {
+    nativeCache = null;
+  }
+  return nativeCache ?? undefined;
+}
+
+/** The backend the stages use: QTLFLOW_GEMM if set, else native when available, else portable. */
 export function gemmBackend(): GemmBackend {
-  return portableGemm;
+  const want = process.env.QTLFLOW_GEMM;
+  if (want === 'portable') return portableGemm;
+  const native = nativeGemm();
+  if (want === 'native' && !native)
+    throw new Error(
+      'QTLFLOW_GEMM=native but the native GEMM addon is not built (install libopenblas-dev, then npm ci)',
+    );
+  if (want !== undefined && want !== 'native')
+    throw new Error(`QTLFLOW_GEMM must be 'native' or 'portable', not '${want}'`);
+  return native ?? portableGemm;
 }

@@ -1,28 +1,40 @@
 /**
- * `qtlflow cis`: cis-QTL mapping (nominal pass, permutation pass with the beta approximation, q-values and
- * nominal thresholds) on genotypes (any format `openGenotypes` reads) and phenotypes (BED(.gz) or phenotypes
- * Parquet), with covariates (Parquet or FastQTL/tensorQTL text).
+ * `qtlflow cis`: cis-QTL mapping (nominal pass; permutation pass with the beta approximation, q-values and
+ * nominal thresholds; conditionally independent signals) on genotypes (any format `openGenotypes` reads)
+ * and phenotypes (BED(.gz) or phenotypes Parquet), with covariates (Parquet or FastQTL/tensorQTL text).
+ * `--chunk k/N` and `--region` select phenotypes; `cis-merge` joins chunk outputs.
  */
 import type { Argv, CommandModule } from 'yargs';
 import { readCovariatesAny } from '../../io/covariates.js';
 import { InputError } from '../../io/errors.js';
 import { canonicalChrom } from '../../io/genome.js';
+import { parseRegion } from '../../io/genotypes/filters.js';
 import { openGenotypes } from '../../io/genotypes/index.js';
 import { readExpressionMatrix } from '../../io/matrix.js';
-import { ParquetTableWriter } from '../../io/parquet.js';
-import { CIS_NOMINAL, CIS_PERMUTATION } from '../../io/results.js';
+import { ParquetTableWriter, openParquet } from '../../io/parquet.js';
+import { CIS_INDEPENDENT, CIS_NOMINAL, CIS_PERMUTATION } from '../../io/results.js';
 import { Residualizer } from '../../linalg/residualize.js';
-import { CisMapper, phenotypesByChromosome } from '../../stages/cis/index.js';
-import type { NominalRows, PermutationRow, SkipReason } from '../../stages/cis/index.js';
-import { benjaminiHochberg, estimatePi0, nominalThresholds, qvalues } from '../../stats/qvalue.js';
+import { chunkSlice, phenotypeOrder } from '../../stages/cis/index.js';
+import type { CisTasks, IndependentRow, PermutationRow, SkipReason } from '../../stages/cis/index.js';
+import { runCis } from '../../stages/cis/run.js';
+import type { CisJob, CisRunResult } from '../../stages/cis/run.js';
+import {
+  independentTable,
+  permutationRowsFrom,
+  permutationTable,
+  significance,
+} from '../../stages/cis/tables.js';
+import type { Significance } from '../../stages/cis/tables.js';
 import { runStage, stageParams, withCommonOptions } from '../framework.js';
 import type { CommonArgs, StageContext } from '../framework.js';
+
+export type CisMode = 'nominal' | 'permute' | 'independent';
 
 export interface CisArgs extends CommonArgs {
   genotypes: string;
   phenotypes: string;
   covariates?: string;
-  mode: 'nominal' | 'permute';
+  mode: CisMode;
   out: string;
   window: number;
   permutations: number;
@@ -34,6 +46,18 @@ export interface CisArgs extends CommonArgs {
   'multiple-testing': 'qvalue' | 'bh';
   'dof-convention': 'fastqtl' | 'qtltools';
   'min-samples': number;
+  chunk?: string;
+  region?: string;
+  'cis-results'?: string;
+}
+
+/** `k/N` → [k, N]. */
+export function parseChunk(text: string): [number, number] {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const k = m ? Number(m[1]) : NaN;
+  const N = m ? Number(m[2]) : NaN;
+  if (!(k >= 1 && N >= 1 && k <= N)) throw new Error(`--chunk must be k/N with 1 ≤ k ≤ N, not '${text}'`);
+  return [k, N];
 }
 
 function builder(y: Argv): Argv<CisArgs> {
@@ -54,16 +78,17 @@ function builder(y: Argv): Argv<CisArgs> {
         describe: 'Covariates: Parquet (sample_id + columns) or text (id samples…, one row per covariate)',
       })
       .option('mode', {
-        choices: ['nominal', 'permute'] as const,
+        choices: ['nominal', 'permute', 'independent'] as const,
         demandOption: true,
-        describe: 'nominal: every cis pair; permute: one row per phenotype with permutation p-values',
+        describe:
+          'nominal: every cis pair; permute: one row per phenotype with permutation p-values; independent: conditionally independent signals of the eGenes',
       })
       .option('out', { type: 'string', demandOption: true, describe: 'Output prefix' })
       .option('window', { type: 'number', default: 1_000_000, describe: 'cis window (bp) around the TSS' })
       .option('permutations', {
         type: 'number',
         default: 1000,
-        describe: 'Permutations per phenotype (permute mode)',
+        describe: 'Permutations per phenotype (permute and independent modes)',
       })
       .option('seed', { type: 'number', default: 123456789, describe: 'Seed of the permutations' })
       .option('maf-min', {
@@ -79,7 +104,7 @@ function builder(y: Argv): Argv<CisArgs> {
       .option('fdr', {
         type: 'number',
         default: 0.05,
-        describe: 'FDR for eGenes and the nominal thresholds (permute mode)',
+        describe: 'FDR for eGenes and the nominal thresholds (permute, independent)',
       })
       .option('qvalue-lambda', {
         type: 'number',
@@ -100,6 +125,19 @@ function builder(y: Argv): Argv<CisArgs> {
         default: 10,
         describe: 'Fail when fewer samples are shared by genotypes, phenotypes and covariates',
       })
+      .option('chunk', {
+        type: 'string',
+        describe: 'Map slice k of N of the phenotypes (sorted by position); join the outputs with cis-merge',
+      })
+      .option('region', {
+        type: 'string',
+        describe: 'Map only phenotypes whose TSS lies in chr:start-end (1-based, inclusive)',
+      })
+      .option('cis-results', {
+        type: 'string',
+        describe:
+          'independent mode: the (merged) permutation table giving the eGenes (default: run the permutation pass first)',
+      })
       .check((a) => {
         if (!(a.window >= 0)) throw new Error('--window must be ≥ 0');
         if (!(Number.isInteger(a.permutations) && a.permutations >= 10))
@@ -107,6 +145,13 @@ function builder(y: Argv): Argv<CisArgs> {
         if (!(a.fdr > 0 && a.fdr < 1)) throw new Error('--fdr must be between 0 and 1');
         if (a['qvalue-lambda'] !== undefined && !(a['qvalue-lambda'] >= 0 && a['qvalue-lambda'] < 1))
           throw new Error('--qvalue-lambda must be in [0, 1)');
+        if (a.chunk !== undefined) parseChunk(a.chunk);
+        if (a['cis-results'] !== undefined && a.mode !== 'independent')
+          throw new Error('--cis-results is for --mode independent');
+        if (a.mode === 'independent' && a.chunk !== undefined && a['cis-results'] === undefined)
+          throw new Error(
+            '--mode independent with --chunk needs --cis-results: the eGenes come from the merged permutation table',
+          );
         return true;
       }),
   ) as unknown as Argv<CisArgs>;
@@ -119,6 +164,40 @@ function preview(ids: string[]): string {
     .join(', ');
 }
 
+/** The eGenes and the pval_beta threshold of a merged permutation table (tensorQTL map_independent). */
+async function eGenesFrom(path: string, fdr: number): Promise<{ ids: Set<string>; threshold: number }> {
+  const t = await openParquet(path);
+  if (t.meta.schema !== CIS_PERMUTATION.schema)
+    throw new InputError(`not a cis permutation table (schema ${t.meta.schema ?? 'none'})`, {
+      file: path,
+      expected: `a ${CIS_PERMUTATION.schema} table written by 'qtlflow cis --mode permute' or 'qtlflow cis-merge'`,
+    });
+  const ids = (await t.column('phenotype_id')) as ArrayLike<unknown>;
+  const q = (await t.column('qval')) as Float64Array;
+  const pb = (await t.column('pval_beta')) as Float64Array;
+  if (q.length && q.every((x) => Number.isNaN(x)))
+    throw new InputError('the permutation table has no q-values (it is one chunk of a run)', {
+      file: path,
+      hint: "Join the chunks with 'qtlflow cis-merge' first and pass the merged table",
+    });
+  const out = new Set<string>();
+  let threshold = -Infinity;
+  for (let i = 0; i < q.length; i++)
+    if (q[i] <= fdr) {
+      out.add(String(ids[i]));
+      threshold = Math.max(threshold, pb[i]);
+    }
+  return { ids: out, threshold };
+}
+
+export interface CisOutputs {
+  nominalFiles: string[];
+  nominalPairs: number;
+  permutation: PermutationRow[];
+  independent: IndependentRow[];
+  skipped: Record<SkipReason, string[]>;
+}
+
 export async function cisStage(a: CisArgs, ctx: StageContext): Promise<Record<string, unknown>> {
   const { log } = ctx;
   const ph = await readExpressionMatrix(a.phenotypes, undefined, undefined, true);
@@ -129,6 +208,7 @@ export async function cisStage(a: CisArgs, ctx: StageContext): Promise<Record<st
     });
   const reader = await openGenotypes(a.genotypes);
   const genoSamples = await reader.samples();
+  await reader.close();
   const cov = a.covariates ? await readCovariatesAny(a.covariates) : undefined;
 
   // analysis samples: phenotype order, present in genotypes (and covariates)
@@ -162,7 +242,7 @@ export async function cisStage(a: CisArgs, ctx: StageContext): Promise<Record<st
     keep.forEach(([s], i) =>
       covValues.set(cov.values.subarray(cIndex!.get(s)! * k, (cIndex!.get(s)! + 1) * k), i * k),
     );
-  const residualizer = new Residualizer(n, covValues, k, cov?.names);
+  const residualizer = Residualizer.of(n, covValues, k, cov?.names);
   if (residualizer.dropped.length)
     log.warn(
       `covariates linearly dependent on the intercept and earlier covariates: ${residualizer.dropped.join(', ')} (projected out once; the df still counts ${k} covariates, as FastQTL and tensorQTL do)`,
@@ -186,144 +266,223 @@ export async function cisStage(a: CisArgs, ctx: StageContext): Promise<Record<st
           sample: keep[c][0],
           hint: `phenotype ${ph.phenotypeId[i]}: impute or remove missing values before mapping`,
         });
+  const phenotypes = { chr: ph.chr, start: ph.start, end: ph.end, phenotypeId: ph.phenotypeId, values };
 
-  const mapper = new CisMapper(reader, Int32Array.from(keep.map(([s]) => gIndex.get(s)!)), residualizer, k, {
-    mode: a.mode,
-    window: a.window,
-    permutations: a.permutations,
-    seed: a.seed,
-    mafMin: a['maf-min'],
-    maSamplesMin: a['ma-samples-min'],
-    dofConvention: a['dof-convention'],
-  });
-  log.info(
-    `${n} samples, ${k} covariates (rank ${residualizer.rank} with the intercept), dof ${mapper.dof}; GEMM backend: ${mapper.backend}`,
-  );
+  // which phenotypes: --region (TSS inside), then --chunk k/N of the sorted order
+  let order = phenotypeOrder(phenotypes);
+  if (a.region) {
+    const r = parseRegion(a.region);
+    order = order.filter(
+      (i) => canonicalChrom(ph.chr![i]) === r.chr && ph.start![i] + 1 >= r.start && ph.start![i] + 1 <= r.end,
+    );
+    if (order.length === 0)
+      throw new InputError(`no phenotype has its TSS in --region ${a.region}`, { file: a.phenotypes });
+  }
+  const [chunkK, chunkN] = a.chunk ? parseChunk(a.chunk) : [1, 1];
+  const [from, to] = chunkSlice(order.length, chunkK, chunkN);
+  const slice = order.subarray(from, to);
+  const selected = Array.from(slice, (i) => ph.phenotypeId[i]);
 
   const params = stageParams(a);
-  const skipped: Record<SkipReason, string[]> = { constant_phenotype: [], no_variants_in_window: [] };
-  const perm: PermutationRow[] = [];
-  const nominalFiles: string[] = [];
-  let nominalPairs = 0;
-  const byChr = phenotypesByChromosome({ chr: ph.chr, start: ph.start, phenotypeId: ph.phenotypeId });
-  const cisPh = { chr: ph.chr, start: ph.start, end: ph.end, phenotypeId: ph.phenotypeId, values };
-  let done = 0;
-  const progress = log.progress('phenotypes', nPh);
-  for (const [chr, rows] of byChr) {
-    await mapper.mapChromosome(chr, cisPh, rows, {
-      nominal:
-        a.mode === 'nominal'
-          ? (c: string, r: NominalRows) => {
-              const path = `${a.out}.cis_qtl_pairs.${canonicalChrom(c)}.parquet`;
-              const w = new ParquetTableWriter(ctx.outputs.claim(path), CIS_NOMINAL.columns, {
-                schema: CIS_NOMINAL.schema,
-                params,
-              });
-              w.write([
-                r.phenotypeId,
-                r.variantId,
-                Int32Array.from(r.startDistance),
-                Float64Array.from(r.af),
-                Int32Array.from(r.maSamples),
-                Int32Array.from(r.maCount),
-                Float64Array.from(r.pvalNominal),
-                Float64Array.from(r.slope),
-                Float64Array.from(r.slopeSe),
-              ]);
-              w.close();
-              nominalFiles.push(path);
-              nominalPairs += r.phenotypeId.length;
-            }
-          : undefined,
-      permutation: a.mode === 'permute' ? (row) => perm.push(row) : undefined,
-      skipped: (id, reason) => skipped[reason].push(id),
+  const job = (tasks: CisTasks): CisJob => ({
+    genotypes: a.genotypes,
+    genotypeIndex: Int32Array.from(keep.map(([s]) => gIndex.get(s)!)),
+    covariates: covValues,
+    k,
+    covariateNames: cov?.names ?? [],
+    phenotypes,
+    order,
+    from,
+    to,
+    options: {
+      window: a.window,
+      permutations: a.permutations,
+      seed: a.seed,
+      mafMin: a['maf-min'],
+      maSamplesMin: a['ma-samples-min'],
+      dofConvention: a['dof-convention'],
+    },
+    tasks,
+  });
+
+  const out: CisOutputs = {
+    nominalFiles: [],
+    nominalPairs: 0,
+    permutation: [],
+    independent: [],
+    skipped: { constant_phenotype: [], no_variants_in_window: [] },
+  };
+  let writer: ParquetTableWriter | undefined;
+  let writerChr: string | undefined;
+  const closeWriter = () => {
+    writer?.close();
+    writer = undefined;
+  };
+  const pass = async (label: string, tasks: CisTasks, count: number): Promise<CisRunResult> => {
+    const progress = log.progress(label, count);
+    const result = await runCis(job(tasks), ctx.threads, {
+      nominal: (chr, batch) => {
+        if (chr !== writerChr) {
+          closeWriter();
+          writerChr = chr;
+          const path = `${a.out}.cis_qtl_pairs.${chr}.parquet`;
+          writer = new ParquetTableWriter(ctx.outputs.claim(path), CIS_NOMINAL.columns, {
+            schema: CIS_NOMINAL.schema,
+            params,
+          });
+          out.nominalFiles.push(path);
+        }
+        writer!.write(batch.columns());
+        out.nominalPairs += batch.length;
+      },
+      permutation: (row) => out.permutation.push(row),
+      independent: (rows) => out.independent.push(...rows),
+      skipped: (id, reason) => {
+        if (tasks.nominal || tasks.permute) out.skipped[reason].push(id);
+      },
+      progress: (d) => progress.tick(d),
     });
-    done += rows.length;
-    progress.tick(done);
+    closeWriter();
+    progress.finish();
+    return result;
+  };
+
+  log.info(
+    `${n} samples, ${k} covariates (rank ${residualizer.rank} with the intercept); ${slice.length} of ${nPh} phenotypes${a.chunk ? ` (chunk ${a.chunk})` : ''}${a.region ? ` in ${a.region}` : ''}`,
+  );
+  let sig: Significance | undefined;
+  let independentSource: Record<string, unknown> | undefined;
+  let result: CisRunResult;
+  if (a.mode === 'independent' && a['cis-results']) {
+    const e = await eGenesFrom(a['cis-results'], a.fdr);
+    independentSource = {
+      cis_results: a['cis-results'],
+      egenes: e.ids.size,
+      pval_beta_threshold: e.threshold,
+    };
+    result = await pass(
+      'independent signals',
+      { independent: { phenotypes: e.ids, threshold: e.threshold } },
+      slice.length,
+    );
+  } else {
+    result = await pass(
+      a.mode === 'nominal' ? 'phenotypes' : 'permutations',
+      a.mode === 'nominal' ? { nominal: true } : { permute: true },
+      slice.length,
+    );
+    if (a.mode !== 'nominal' && !a.chunk)
+      sig = significance(out.permutation, {
+        fdr: a.fdr,
+        method: a['multiple-testing'],
+        lambda: a['qvalue-lambda'],
+      });
+    if (a.mode === 'independent') {
+      const ids = new Set(out.permutation.filter((_, i) => sig!.qval[i] <= a.fdr).map((r) => r.phenotypeId));
+      const threshold = Math.max(
+        -Infinity,
+        ...out.permutation.filter((r) => ids.has(r.phenotypeId)).map((r) => r.pvalBeta),
+      );
+      independentSource = {
+        cis_results: 'permutation pass of this run',
+        egenes: ids.size,
+        pval_beta_threshold: threshold,
+      };
+      if (ids.size)
+        await pass('independent signals', { independent: { phenotypes: ids, threshold } }, slice.length);
+    }
   }
-  progress.finish();
-  if (mapper.stats.variantsRead === 0)
+  log.info(
+    `${result.stats.phenotypesTested} phenotypes tested, dof ${result.dof}; GEMM backend: ${result.backend} (${result.backendDetail}), ${result.threads} thread(s)`,
+  );
+  if (result.stats.variants.inWindows === 0)
     throw new InputError('no genotyped variant lies in any phenotype’s cis window', {
       file: a.genotypes,
-      hint: `The phenotypes are on chromosomes ${[...byChr.keys()].slice(0, 5).join(', ')}: check that the genotype file has them (chromosome names, genome build)`,
+      hint: `The phenotypes are on chromosomes ${[...new Set(Array.from(slice, (i) => canonicalChrom(ph.chr![i])))].slice(0, 5).join(', ')}: check that the genotype file has them (chromosome names, genome build)`,
     });
-  for (const [reason, ids] of Object.entries(skipped))
+  for (const [reason, ids] of Object.entries(out.skipped))
     if (ids.length) log.warn(`${ids.length} phenotypes not tested (${reason}), e.g. ${preview(ids)}`);
 
   const summary: Record<string, unknown> = {
     samples: counts,
     covariates: { count: k, rank_with_intercept: residualizer.rank, dependent: residualizer.dropped },
-    dof: mapper.dof,
-    gemm_backend: mapper.backend,
-    variants: mapper.stats,
-    phenotypes: { total: nPh, tested: mapper.stats.phenotypesTested, skipped },
+    dof: result.dof,
+    gemm_backend: result.backend,
+    gemm_detail: result.backendDetail,
+    threads_used: result.threads,
+    variants: result.stats.variants,
+    pairs: result.stats.pairs,
+    phenotypes: {
+      total: nPh,
+      selected: slice.length,
+      tested: result.stats.phenotypesTested,
+      skipped: out.skipped,
+    },
+    // the manifest cis-merge checks: which slice of which phenotypes this run covered
+    chunk: { k: chunkK, n: chunkN, region: a.region ?? null, phenotype_ids: selected },
   };
-  if (a.mode === 'nominal') return { ...summary, nominal: { files: nominalFiles, pairs: nominalPairs } };
+  if (a.mode === 'nominal')
+    return { ...summary, nominal: { files: out.nominalFiles, pairs: out.nominalPairs } };
 
-  const pBeta = perm.map((r) => r.pvalBeta);
-  let qval: Float64Array;
-  let pi0: Record<string, unknown> = {};
-  if (a['multiple-testing'] === 'bh') qval = benjaminiHochberg(pBeta);
-  else {
-    const est = estimatePi0(pBeta, a['qvalue-lambda']);
-    qval = qvalues(pBeta, est.pi0);
-    pi0 = { pi0: est.pi0, method: est.method, lambda: est.lambda, pi0_lambda: est.pi0Lambda };
+  const permPath = `${a.out}.cis_qtl.parquet`;
+  if (a.mode === 'permute' || !a['cis-results']) {
+    const w = new ParquetTableWriter(ctx.outputs.claim(permPath), CIS_PERMUTATION.columns, {
+      schema: CIS_PERMUTATION.schema,
+      params,
+    });
+    w.write(permutationTable(out.permutation, sig));
+    w.close();
   }
-  const thr = nominalThresholds(
-    pBeta,
-    qval,
-    perm.map((r) => r.shape1),
-    perm.map((r) => r.shape2),
-    a.fdr,
-  );
-  const path = `${a.out}.cis_qtl.parquet`;
-  const col = <T>(f: (r: PermutationRow) => T) => perm.map(f);
-  const w = new ParquetTableWriter(ctx.outputs.claim(path), CIS_PERMUTATION.columns, {
-    schema: CIS_PERMUTATION.schema,
+  const permutation = {
+    file: a.mode === 'permute' || !a['cis-results'] ? permPath : null,
+    permutations: a.permutations,
+    seed: a.seed,
+    multiple_testing: a.chunk ? null : a['multiple-testing'],
+    ...(sig?.pi0 ?? {}),
+    fdr: a.fdr,
+    significant: sig ? sig.significant : null,
+    min_p_threshold: sig?.pThreshold ?? null,
+  };
+  if (sig) log.info(`${sig.significant} of ${out.permutation.length} phenotypes significant at FDR ${a.fdr}`);
+  else if (a.mode === 'permute')
+    log.info(`q-values and nominal thresholds: run cis-merge over all ${chunkN} chunks`);
+  if (a.mode === 'permute') return { ...summary, permutation };
+
+  const indPath = `${a.out}.cis_independent_qtl.parquet`;
+  const w = new ParquetTableWriter(ctx.outputs.claim(indPath), CIS_INDEPENDENT.columns, {
+    schema: CIS_INDEPENDENT.schema,
     params,
   });
-  w.write([
-    col((r) => r.phenotypeId),
-    Int32Array.from(col((r) => r.numVar)),
-    Float64Array.from(col((r) => r.shape1)),
-    Float64Array.from(col((r) => r.shape2)),
-    Float64Array.from(col((r) => r.trueDf)),
-    Float64Array.from(col((r) => r.pvalTrueDf)),
-    col((r) => r.variantId),
-    Int32Array.from(col((r) => r.startDistance)),
-    Float64Array.from(col((r) => r.af)),
-    Int32Array.from(col((r) => r.maSamples)),
-    Int32Array.from(col((r) => r.maCount)),
-    Float64Array.from(col((r) => r.pvalNominal)),
-    Float64Array.from(col((r) => r.slope)),
-    Float64Array.from(col((r) => r.slopeSe)),
-    Float64Array.from(col((r) => r.pvalPerm)),
-    Float64Array.from(pBeta),
-    qval,
-    thr ? thr.thresholds : new Float64Array(perm.length).fill(NaN),
-  ]);
+  w.write(independentTable(out.independent));
   w.close();
-  const eGenes = qval.filter((q) => q <= a.fdr).length;
-  log.info(`${eGenes} of ${perm.length} phenotypes significant at FDR ${a.fdr}`);
+  const perGene = new Map<string, number>();
+  for (const r of out.independent) perGene.set(r.phenotypeId, (perGene.get(r.phenotypeId) ?? 0) + 1);
+  log.info(`${out.independent.length} independent signals in ${perGene.size} phenotypes`);
   return {
     ...summary,
-    permutation: {
-      file: path,
-      permutations: a.permutations,
-      seed: a.seed,
-      multiple_testing: a['multiple-testing'],
-      ...pi0,
-      fdr: a.fdr,
-      significant: eGenes,
-      min_p_threshold: thr?.pThreshold ?? null,
+    ...(a['cis-results'] ? {} : { permutation }),
+    independent: {
+      file: indPath,
+      ...independentSource,
+      signals: out.independent.length,
+      phenotypes_with_signals: perGene.size,
+      phenotypes_with_several: [...perGene.values()].filter((c) => c > 1).length,
     },
   };
+}
+
+/** Rows of a permutation table file, checked to be one (used by cis-merge). */
+export async function readPermutationRows(path: string): Promise<PermutationRow[]> {
+  const t = await openParquet(path);
+  const cols: Record<string, ArrayLike<unknown>> = {};
+  for (const c of CIS_PERMUTATION.columns) cols[c.name] = (await t.column(c.name)) as ArrayLike<unknown>;
+  return permutationRowsFrom(cols);
 }
 
 export const cisCommand: CommandModule<object, CisArgs> = {
   command: 'cis',
   describe:
-    'cis-QTL mapping: nominal pass, or permutation pass with beta approximation, q-values and nominal thresholds',
+    'cis-QTL mapping: nominal pass; permutation pass with beta approximation, q-values and nominal thresholds; independent signals',
   builder,
   handler: async (argv) => {
     process.exitCode = await runStage('cis', argv, (ctx) => cisStage(argv, ctx));

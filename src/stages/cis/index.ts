@@ -1,24 +1,27 @@
 /**
- * The `cis` stage: nominal and permutation passes of cis-QTL mapping, FastQTL/tensorQTL's model
- * (ARCHITECTURE.md §5). Genotypes and phenotypes are residualized on [1, covariates] and scaled to unit norm,
- * so r = ĝ·ŷ; t² = dof·r²/(1 − r²) with dof = n − 2 − k (k covariate columns; `qtltools`: n − 2).
+ * The `cis` stage: nominal pass, permutation pass and conditionally independent signals of cis-QTL mapping,
+ * FastQTL/tensorQTL's model (ARCHITECTURE.md §5). Genotypes and phenotypes are residualized on
+ * [1, covariates] and scaled to unit norm, so r = ĝ·ŷ; t² = dof·r²/(1 − r²) with dof = n − 2 − k (k covariate
+ * columns; `qtltools`: n − 2).
  *
- * Genotypes are streamed per chromosome in 1 Mb tiles, each variant residualized once; a tile is dropped when
- * the phenotypes (sorted by start) have moved past it, so memory is bounded by the largest cis window.
- * Permutations: the same P shuffles of the samples (drawn from the seed) for every phenotype, applied to the
- * raw phenotype, which is then residualized (as FastQTL); the permuted correlations of a window are one matrix
- * product (variants × n by n × P) through the GEMM backend; the maximum r² per permutation feeds the beta
- * approximation.
+ * Genotypes come from a sliding window (window.ts): each variant is read and residualized once per
+ * chromosome, and a phenotype's cis variants are a contiguous V × n block of it. Permutations: the same P
+ * shuffles of the samples (drawn from the seed) for every phenotype, applied to the raw phenotype, which is
+ * then residualized (as FastQTL and tensorQTL); the permuted correlations of a window are one matrix product
+ * (V × n by n × P) through the GEMM backend; the maximum r² per permutation feeds the beta approximation.
+ * Because every phenotype is mapped on its own with the same shuffles, any split of the phenotypes (chunks,
+ * worker threads) gives exactly the numbers of the whole run.
  */
 import { InputError } from '../../io/errors.js';
 import { canonicalChrom, compareChrom } from '../../io/genome.js';
-import { region } from '../../io/genotypes/filters.js';
 import type { GenotypeReader } from '../../io/genotypes/types.js';
-import { gemmBackend } from '../../linalg/gemm.js';
-import { Residualizer } from '../../linalg/residualize.js';
+import { gemmBackend, portableGemm } from '../../linalg/gemm.js';
+import type { Residualizer } from '../../linalg/residualize.js';
 import { Rng } from '../../runner/random.js';
 import { betaApproximation } from '../../stats/beta-approx.js';
 import { pvalFromR2 } from '../../stats/pvalue.js';
+import { GenotypeWindow, emptyVariantCounts } from './window.js';
+import type { VariantCounts } from './window.js';
 
 export interface CisPhenotypes {
   chr: string[];
@@ -30,7 +33,6 @@ export interface CisPhenotypes {
 }
 
 export interface CisOptions {
-  mode: 'nominal' | 'permute';
   window: number;
   permutations: number;
   seed: number;
@@ -39,19 +41,65 @@ export interface CisOptions {
   dofConvention: 'fastqtl' | 'qtltools';
 }
 
-/** Columns of the nominal table (cis_nominal contract) for one chromosome. */
-export interface NominalRows {
-  phenotypeId: string[];
-  variantId: string[];
-  startDistance: number[];
-  af: number[];
-  maSamples: number[];
-  maCount: number[];
-  pvalNominal: number[];
-  slope: number[];
-  slopeSe: number[];
+/** What to compute for each phenotype. */
+export interface CisTasks {
+  nominal?: boolean;
+  permute?: boolean;
+  /** Forward–backward conditional mapping of these phenotypes (eGenes) at this pval_beta threshold. */
+  independent?: { phenotypes: Set<string>; threshold: number };
 }
 
+/** A batch of rows of the nominal table (cis_nominal contract). */
+export class NominalBatch {
+  length = 0;
+  readonly phenotypeId: string[] = [];
+  readonly variantId: string[] = [];
+  readonly startDistance: Int32Array;
+  readonly af: Float64Array;
+  readonly maSamples: Int32Array;
+  readonly maCount: Int32Array;
+  readonly pvalNominal: Float64Array;
+  readonly slope: Float64Array;
+  readonly slopeSe: Float64Array;
+
+  constructor(readonly capacity: number) {
+    this.startDistance = new Int32Array(capacity);
+    this.af = new Float64Array(capacity);
+    this.maSamples = new Int32Array(capacity);
+    this.maCount = new Int32Array(capacity);
+    this.pvalNominal = new Float64Array(capacity);
+    this.slope = new Float64Array(capacity);
+    this.slopeSe = new Float64Array(capacity);
+  }
+
+  /** The columns in contract order, trimmed to the rows filled. */
+  columns(): [
+    string[],
+    string[],
+    Int32Array,
+    Float64Array,
+    Int32Array,
+    Int32Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ] {
+    const k = this.length;
+    return [
+      this.phenotypeId,
+      this.variantId,
+      this.startDistance.subarray(0, k),
+      this.af.subarray(0, k),
+      this.maSamples.subarray(0, k),
+      this.maCount.subarray(0, k),
+      this.pvalNominal.subarray(0, k),
+      this.slope.subarray(0, k),
+      this.slopeSe.subarray(0, k),
+    ];
+  }
+}
+
+/** One row of the permutation table (cis_permutation contract without the run-wide qval/threshold). */
 export interface PermutationRow {
   phenotypeId: string;
   numVar: number;
@@ -71,57 +119,30 @@ export interface PermutationRow {
   pvalBeta: number;
 }
 
+/** One conditionally independent signal (tensorQTL's cis_independent table). */
+export interface IndependentRow extends PermutationRow {
+  rank: number;
+}
+
 export type SkipReason = 'constant_phenotype' | 'no_variants_in_window';
 
 export interface CisSink {
-  nominal?(chr: string, rows: NominalRows): void;
+  nominal?(chr: string, batch: NominalBatch): void;
   permutation?(row: PermutationRow): void;
+  independent?(rows: IndependentRow[]): void;
   skipped(phenotypeId: string, reason: SkipReason): void;
-  progress?(done: number, total: number): void;
-}
-
-/** Variants of one tile after filtering: unit-norm residuals and the per-variant statistics. */
-interface Tile {
-  start: number;
-  end: number;
-  pos: Int32Array;
-  id: string[];
-  af: Float64Array;
-  maSamples: Int32Array;
-  maCount: Int32Array;
-  /** Norm of the residualized (not yet scaled) genotype, for the slope. */
-  norm: Float64Array;
-  /** V × n unit-norm residuals. */
-  g: Float64Array;
-  count: number;
+  /** Called after each phenotype. */
+  progress?(phenotypesDone: number): void;
 }
 
 export interface CisRunStats {
-  variantsRead: number;
-  variantsTested: number;
-  monomorphic: number;
-  belowMaf: number;
-  collinearWithCovariates: number;
+  variants: VariantCounts;
+  /** Phenotype–variant pairs tested. */
+  pairs: number;
   phenotypesTested: number;
 }
 
-const TILE = 1_000_000;
-
-/** FastQTL's minor-allele statistics on dosages rounded to 0/1/2 (after mean imputation). */
-function minorAllele(g: Float64Array, af: number): [number, number] {
-  let samples = 0;
-  let count = 0;
-  const altMinor = af <= 0.5;
-  for (let i = 0; i < g.length; i++) {
-    const d = Math.round(g[i]);
-    const m = altMinor ? d : 2 - d;
-    if (m > 0) {
-      samples++;
-      count += m;
-    }
-  }
-  return [samples, count];
-}
+const NOMINAL_BATCH = 1 << 16;
 
 /** The shuffles of 0…n−1 used for every phenotype (Fisher–Yates from the seed). */
 export function permutationIndices(n: number, p: number, seed: number): Int32Array {
@@ -140,281 +161,379 @@ export function permutationIndices(n: number, p: number, seed: number): Int32Arr
   return out;
 }
 
+/** The cis variants of one phenotype as unit-norm residuals: rows [0, V) of `g` (V × n). */
+interface WindowView {
+  g: Float64Array;
+  V: number;
+  /** Row indices in the genotype window (for positions, IDs and allele statistics). */
+  first: number;
+  /** Norm of each row's residual before scaling (for the slope). */
+  norm: Float64Array;
+}
+
+/** The best variant of a window and the permutation maxima, under one residualizer. */
+interface Scan {
+  best: number;
+  r: number;
+  r2Perm: Float64Array;
+  yNorm: number;
+}
+
 export class CisMapper {
-  readonly stats: CisRunStats = {
-    variantsRead: 0,
-    variantsTested: 0,
-    monomorphic: 0,
-    belowMaf: 0,
-    collinearWithCovariates: 0,
-    phenotypesTested: 0,
-  };
+  readonly stats: CisRunStats;
   readonly dof: number;
+  readonly gemm = gemmBackend();
   private readonly perms: Int32Array | undefined;
-  private readonly gemm = gemmBackend();
+  private readonly window: GenotypeWindow;
+  private readonly n: number;
+  private readonly k: number;
+  // buffers reused across phenotypes, grown on demand
+  private permY = new Float64Array(0);
+  private permR = new Float64Array(0);
+  private rBuf = new Float64Array(0);
 
   /**
    * `genotypeIndex[j]`: the genotype file's sample index of analysis sample j. `k`: the number of covariate
    * columns (the dof uses the count, as FastQTL and tensorQTL do, even when a column is dependent).
    */
   constructor(
-    private readonly reader: GenotypeReader,
-    private readonly genotypeIndex: Int32Array,
+    reader: GenotypeReader,
+    genotypeIndex: Int32Array,
     private readonly residualizer: Residualizer,
     k: number,
     private readonly options: CisOptions,
+    private readonly tasks: CisTasks,
   ) {
-    const n = genotypeIndex.length;
-    this.dof = options.dofConvention === 'qtltools' ? n - 2 : n - 2 - k;
-    if (options.mode === 'permute') this.perms = permutationIndices(n, options.permutations, options.seed);
+    this.n = genotypeIndex.length;
+    this.k = k;
+    this.dof = this.dofWith(0);
+    if (tasks.permute || tasks.independent)
+      this.perms = permutationIndices(this.n, options.permutations, options.seed);
+    this.stats = { variants: emptyVariantCounts(), pairs: 0, phenotypesTested: 0 };
+    this.window = new GenotypeWindow(reader, genotypeIndex, residualizer, options, this.stats.variants);
   }
 
   get backend(): string {
     return this.gemm.name;
   }
 
-  /** Reads, filters and residualizes the variants of one tile. */
-  private async loadTile(chr: string, start: number): Promise<Tile> {
-    const n = this.genotypeIndex.length;
-    const end = start + TILE - 1;
-    const out: Tile = {
-      start,
-      end,
-      pos: new Int32Array(0),
-      id: [],
-      af: new Float64Array(0),
-      maSamples: new Int32Array(0),
-      maCount: new Int32Array(0),
-      norm: new Float64Array(0),
-      g: new Float64Array(0),
-      count: 0,
-    };
-    const pos: number[] = [];
-    const af: number[] = [];
-    const maS: number[] = [];
-    const maC: number[] = [];
-    const norms: number[] = [];
-    const rows: Float64Array[] = [];
-    const x = new Float64Array(n);
-    for await (const block of this.reader.iterRegions([region(`${chr}:${start}-${end}`)])) {
-      const N = block.nSamples;
-      for (let v = 0; v < block.variants.pos.length; v++) {
-        this.stats.variantsRead++;
-        const d = block.dosages.subarray(v * N, (v + 1) * N);
-        let sum = 0;
-        let nonMissing = 0;
-        for (let j = 0; j < n; j++) {
-          const val = d[this.genotypeIndex[j]];
-          x[j] = val;
-          if (!Number.isNaN(val)) {
-            sum += val;
-            nonMissing++;
-          }
-        }
-        const mean = nonMissing > 0 ? sum / nonMissing : 0;
-        let varSum = 0;
-        for (let j = 0; j < n; j++) {
-          if (Number.isNaN(x[j])) x[j] = mean; // mean imputation of missing calls
-          varSum += (x[j] - mean) * (x[j] - mean);
-        }
-        if (!(varSum > 0)) {
-          this.stats.monomorphic++;
-          continue;
-        }
-        const a = mean / 2;
-        if (Math.min(a, 1 - a) < this.options.mafMin) {
-          this.stats.belowMaf++;
-          continue;
-        }
-        const [ms, mc] = minorAllele(x, a);
-        if (ms < this.options.maSamplesMin) {
-          this.stats.belowMaf++;
-          continue;
-        }
-        this.residualizer.residualize(x);
-        let nn = 0;
-        for (let j = 0; j < n; j++) nn += x[j] * x[j];
-        const norm = Math.sqrt(nn);
-        if (!(norm > 1e-8 * Math.sqrt(varSum))) {
-          this.stats.collinearWithCovariates++;
-          continue;
-        }
-        const row = new Float64Array(n);
-        for (let j = 0; j < n; j++) row[j] = x[j] / norm;
-        rows.push(row);
-        pos.push(block.variants.pos[v]);
-        out.id.push(block.variants.id[v] === '.' ? `${chr}:${block.variants.pos[v]}` : block.variants.id[v]);
-        af.push(a);
-        maS.push(ms);
-        maC.push(mc);
-        norms.push(norm);
-      }
-    }
-    out.count = rows.length;
-    out.pos = Int32Array.from(pos);
-    out.af = Float64Array.from(af);
-    out.maSamples = Int32Array.from(maS);
-    out.maCount = Int32Array.from(maC);
-    out.norm = Float64Array.from(norms);
-    out.g = new Float64Array(rows.length * n);
-    rows.forEach((r, i) => out.g.set(r, i * n));
-    return out;
+  /** Residual df with `extra` genotypes added to the covariates (independent mode). */
+  private dofWith(extra: number): number {
+    return this.options.dofConvention === 'qtltools' ? this.n - 2 : this.n - 2 - this.k - extra;
   }
 
-  /** Maps every phenotype of one chromosome (phenotypes sorted by start). */
-  async mapChromosome(chr: string, ph: CisPhenotypes, rowsOfChr: number[], sink: CisSink): Promise<void> {
-    const n = this.genotypeIndex.length;
+  /**
+   * Maps the phenotypes `rows` (indices into `ph`, sorted by chromosome then start, as `phenotypeOrder`
+   * gives them). `countedThrough`: on the first chromosome, variants up to this position were already counted
+   * by the phenotypes before `rows` (see `countedThrough`).
+   */
+  async map(ph: CisPhenotypes, rows: ArrayLike<number>, sink: CisSink, countedThrough = 0): Promise<void> {
+    const n = this.n;
     const w = this.options.window;
-    const tiles: Tile[] = [];
-    let nextTile = 0; // index of the next tile to load (tile t covers [t·TILE + 1, (t+1)·TILE])
-    const nominal: NominalRows | undefined = sink.nominal
-      ? {
-          phenotypeId: [],
-          variantId: [],
-          startDistance: [],
-          af: [],
-          maSamples: [],
-          maCount: [],
-          pvalNominal: [],
-          slope: [],
-          slopeSe: [],
-        }
-      : undefined;
+    let chr: string | undefined;
+    let batch = new NominalBatch(NOMINAL_BATCH);
+    const flush = () => {
+      if (chr !== undefined && batch.length && sink.nominal) sink.nominal(chr, batch);
+      batch = new NominalBatch(NOMINAL_BATCH);
+    };
     const y = new Float64Array(n);
-    for (const i of rowsOfChr) {
-      const id = ph.phenotypeId[i];
-      // cis window on 1-based positions: TSS = start + 1; [start+1−w, end+w] for wider features
-      const tss = ph.start[i] + 1;
-      const lo = Math.max(1, tss - w);
-      const hi = (ph.end[i] - ph.start[i] > 1 ? ph.end[i] : tss) + w;
-      while (tiles.length && tiles[0].end < lo) tiles.shift();
-      if (tiles.length === 0) nextTile = Math.max(nextTile, Math.floor((lo - 1) / TILE)); // skip empty stretches
-      while (nextTile * TILE + 1 <= hi) {
-        const t = await this.loadTile(chr, nextTile * TILE + 1);
-        nextTile++;
-        if (t.end >= lo) tiles.push(t);
+    for (let idx = 0; idx < rows.length; idx++) {
+      const i = rows[idx];
+      const c = canonicalChrom(ph.chr[i]);
+      if (c !== chr) {
+        flush();
+        this.window.reset(c, chr === undefined ? countedThrough : 0);
+        chr = c;
       }
-      // the phenotype, residualized
-      y.set(ph.values.subarray(i * n, (i + 1) * n));
-      const raw = Float64Array.from(y);
+      const id = ph.phenotypeId[i];
+      const { tss, lo, hi } = cisWindow(ph, i, w);
+      const [first, end] = await this.window.range(lo, hi);
+      const raw = ph.values.subarray(i * n, (i + 1) * n);
+      y.set(raw);
       this.residualizer.residualize(y);
-      let yy = 0;
-      for (let j = 0; j < n; j++) yy += y[j] * y[j];
-      const yNorm = Math.sqrt(yy);
-      if (!(yNorm > 1e-10)) {
+      const yNorm = Math.sqrt(dot(y, 0, y, 0, n));
+      if (!(yNorm > 1e-10 * Math.sqrt(dot(raw, 0, raw, 0, n)) && yNorm > 0)) {
         sink.skipped(id, 'constant_phenotype');
+        sink.progress?.(idx + 1);
         continue;
       }
       for (let j = 0; j < n; j++) y[j] /= yNorm;
-      // the window's variants, gathered into one matrix
-      const sel: [Tile, number][] = [];
-      for (const t of tiles)
-        for (let v = 0; v < t.count; v++) if (t.pos[v] >= lo && t.pos[v] <= hi) sel.push([t, v]);
-      if (sel.length === 0) {
+      const V = end - first;
+      if (V === 0) {
         sink.skipped(id, 'no_variants_in_window');
+        sink.progress?.(idx + 1);
         continue;
       }
       this.stats.phenotypesTested++;
-      this.stats.variantsTested += sel.length;
-      const V = sel.length;
-      const G = new Float64Array(V * n);
-      sel.forEach(([t, v], k) => G.set(t.g.subarray(v * n, (v + 1) * n), k * n));
-      const r = new Float64Array(V);
-      this.gemm.gemmABt(G, V, y, 1, n, r);
-      let best = 0;
-      for (let k = 1; k < V; k++) if (r[k] * r[k] > r[best] * r[best]) best = k; // ties: first in position order
-      const stat = (k: number) => {
-        const [t, v] = sel[k];
-        const r2 = Math.min(r[k] * r[k], 1);
-        const pval = pvalFromR2(r2, this.dof);
-        const slope = (r[k] * yNorm) / t.norm[v];
-        const tStat = Math.sqrt((this.dof * r2) / (1 - r2));
-        return { t, v, r2, pval, slope, slopeSe: Math.abs(slope) / tStat };
+      this.stats.pairs += V;
+      const win = this.window;
+      const view: WindowView = {
+        g: win.g.subarray(first * n, end * n),
+        V,
+        first,
+        norm: win.norm.subarray(first, end),
       };
-      if (nominal) {
-        for (let k = 0; k < V; k++) {
-          const s = stat(k);
-          nominal.phenotypeId.push(id);
-          nominal.variantId.push(s.t.id[s.v]);
-          nominal.startDistance.push(s.t.pos[s.v] - tss);
-          nominal.af.push(s.t.af[s.v]);
-          nominal.maSamples.push(s.t.maSamples[s.v]);
-          nominal.maCount.push(s.t.maCount[s.v]);
-          nominal.pvalNominal.push(s.pval);
-          nominal.slope.push(s.slope);
-          nominal.slopeSe.push(s.slopeSe);
+
+      if (this.tasks.nominal) {
+        const r = this.correlate(view, y);
+        for (let v = 0; v < V; v++) {
+          if (batch.length === batch.capacity) flush();
+          const row = first + v;
+          const s = this.statistics(r[v], yNorm, view.norm[v], this.dof);
+          const b = batch.length++;
+          batch.phenotypeId.push(id);
+          batch.variantId.push(win.id[row]);
+          batch.startDistance[b] = win.pos[row] - tss;
+          batch.af[b] = win.af[row];
+          batch.maSamples[b] = win.maSamples[row];
+          batch.maCount[b] = win.maCount[row];
+          batch.pvalNominal[b] = s.pval;
+          batch.slope[b] = s.slope;
+          batch.slopeSe[b] = s.slopeSe;
         }
       }
-      if (this.perms && sink.permutation) {
-        const P = this.options.permutations;
-        const Y = new Float64Array(P * n);
-        for (let p = 0; p < P; p++) {
-          const off = p * n;
-          for (let j = 0; j < n; j++) Y[off + j] = raw[this.perms[off + j]];
-          this.residualizer.residualize(Y, off);
-          let s = 0;
-          for (let j = 0; j < n; j++) s += Y[off + j] * Y[off + j];
-          const inv = 1 / Math.sqrt(s);
-          for (let j = 0; j < n; j++) Y[off + j] *= inv;
-        }
-        const R = new Float64Array(V * P);
-        this.gemm.gemmABt(G, V, Y, P, n, R);
-        const maxR2 = new Float64Array(P);
-        for (let k = 0; k < V; k++) {
-          const row = k * P;
-          for (let p = 0; p < P; p++) {
-            const v2 = R[row + p] * R[row + p];
-            if (v2 > maxR2[p]) maxR2[p] = v2;
-          }
-        }
-        const s = stat(best);
-        let hits = 0;
-        for (let p = 0; p < P; p++) if (maxR2[p] >= s.r2) hits++;
-        const beta = betaApproximation(maxR2, s.r2, this.dof);
-        sink.permutation({
-          phenotypeId: id,
-          numVar: V,
-          shape1: beta.shape1,
-          shape2: beta.shape2,
-          trueDf: beta.trueDf,
-          pvalTrueDf: beta.pvalTrueDf,
-          variantId: s.t.id[s.v],
-          startDistance: s.t.pos[s.v] - tss,
-          af: s.t.af[s.v],
-          maSamples: s.t.maSamples[s.v],
-          maCount: s.t.maCount[s.v],
-          pvalNominal: s.pval,
-          slope: s.slope,
-          slopeSe: s.slopeSe,
-          pvalPerm: (hits + 1) / (P + 1),
-          pvalBeta: beta.pvalBeta,
-        });
+      if (this.tasks.permute && sink.permutation) {
+        const scan = this.scan(view, raw, this.residualizer, y, yNorm);
+        sink.permutation(this.permutationRow(id, tss, view, scan, this.dof));
+      }
+      if (this.tasks.independent?.phenotypes.has(id) && sink.independent)
+        sink.independent(this.independent(id, tss, view, raw, y, yNorm, this.tasks.independent.threshold));
+      sink.progress?.(idx + 1);
+    }
+    flush();
+  }
+
+  /**
+   * r = G·ŷ for the rows of a window. Always the typed-array kernel: a BLAS matrix–vector product may sum in
+   * an order that depends on the address of the window's rows, and a phenotype's numbers must not depend on
+   * where its window sits in the buffer (chunks and threads give identical results).
+   */
+  private correlate(view: WindowView, y: Float64Array): Float64Array {
+    if (this.rBuf.length < view.V) this.rBuf = new Float64Array(view.V);
+    const r = this.rBuf.subarray(0, view.V);
+    portableGemm.gemmABt(view.g, view.V, y, 1, this.n, r);
+    return r;
+  }
+
+  private statistics(r: number, yNorm: number, gNorm: number, dof: number) {
+    const r2 = Math.min(r * r, 1);
+    const pval = pvalFromR2(r2, dof);
+    const slope = (r * yNorm) / gNorm;
+    const tStat = Math.sqrt((dof * r2) / (1 - r2));
+    return { r2, pval, slope, slopeSe: Math.abs(slope) / tStat };
+  }
+
+  /**
+   * The best variant of a window (largest r², first in position order on ties) and the maximum r² over its
+   * variants for every permutation of the raw phenotype, residualized by `resid`.
+   * `y` is the phenotype residualized by `resid` and scaled to unit norm; `yNorm` its norm before scaling.
+   */
+  private scan(
+    view: WindowView,
+    raw: Float64Array,
+    resid: Residualizer,
+    y: Float64Array,
+    yNorm: number,
+  ): Scan {
+    const n = this.n;
+    const P = this.options.permutations;
+    const perms = this.perms!;
+    const r = this.correlate(view, y);
+    let best = 0;
+    for (let v = 1; v < view.V; v++) if (r[v] * r[v] > r[best] * r[best]) best = v;
+    const rBest = r[best];
+    if (this.permY.length < P * n) this.permY = new Float64Array(P * n);
+    const Y = this.permY;
+    for (let p = 0; p < P; p++) {
+      const off = p * n;
+      for (let j = 0; j < n; j++) Y[off + j] = raw[perms[off + j]];
+      resid.residualize(Y, off);
+      const s = dot(Y, off, Y, off, n);
+      const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+      for (let j = 0; j < n; j++) Y[off + j] *= inv;
+    }
+    if (this.permR.length < view.V * P) this.permR = new Float64Array(view.V * P);
+    const R = this.permR;
+    this.gemm.gemmABt(view.g, view.V, Y, P, n, R);
+    const r2Perm = new Float64Array(P);
+    for (let v = 0; v < view.V; v++) {
+      const row = v * P;
+      for (let p = 0; p < P; p++) {
+        const x = R[row + p] * R[row + p];
+        if (x > r2Perm[p]) r2Perm[p] = x;
       }
     }
-    if (nominal && sink.nominal) sink.nominal(chr, nominal);
+    for (let p = 0; p < P; p++) if (r2Perm[p] > 1) r2Perm[p] = 1;
+    return { best, r: rBest, r2Perm, yNorm };
+  }
+
+  private permutationRow(id: string, tss: number, view: WindowView, scan: Scan, dof: number): PermutationRow {
+    const win = this.window;
+    const row = view.first + scan.best;
+    const s = this.statistics(scan.r, scan.yNorm, view.norm[scan.best], dof);
+    const P = scan.r2Perm.length;
+    let hits = 0;
+    for (let p = 0; p < P; p++) if (scan.r2Perm[p] >= s.r2) hits++;
+    const beta = betaApproximation(scan.r2Perm, s.r2, dof);
+    return {
+      phenotypeId: id,
+      numVar: view.V,
+      shape1: beta.shape1,
+      shape2: beta.shape2,
+      trueDf: beta.trueDf,
+      pvalTrueDf: beta.pvalTrueDf,
+      variantId: win.id[row],
+      startDistance: win.pos[row] - tss,
+      af: win.af[row],
+      maSamples: win.maSamples[row],
+      maCount: win.maCount[row],
+      pvalNominal: s.pval,
+      slope: s.slope,
+      slopeSe: s.slopeSe,
+      pvalPerm: (hits + 1) / (P + 1),
+      pvalBeta: beta.pvalBeta,
+    };
+  }
+
+  /**
+   * The window and phenotype with the genotypes of `selected` (window rows) added to the covariates: each
+   * variant's residual loses its component along the selected variants' residuals (Gram–Schmidt, so this
+   * equals residualizing the raw genotype on [1, covariates, selected]); variants left with < 1e-8 of their
+   * norm (the selected ones, and variants in perfect LD with them) become zero rows (r = 0).
+   */
+  private conditioned(view: WindowView, selected: number[], raw: Float64Array) {
+    const n = this.n;
+    const V = view.V;
+    const sel = new Float64Array(selected.length * n);
+    selected.forEach((v, t) => sel.set(view.g.subarray(v * n, (v + 1) * n), t * n));
+    const resid = this.residualizer.extend(sel, selected.length);
+    const extra = resid.rank - this.residualizer.rank;
+    const U = resid.q.subarray(this.residualizer.rank * n);
+    const proj = new Float64Array(V * extra);
+    this.gemm.gemmABt(view.g, V, U, extra, n, proj);
+    const g = Float64Array.from(view.g);
+    const norm = new Float64Array(V);
+    for (let v = 0; v < V; v++) {
+      const off = v * n;
+      for (let t = 0; t < extra; t++) {
+        const c = proj[v * extra + t];
+        const u = t * n;
+        for (let j = 0; j < n; j++) g[off + j] -= c * U[u + j];
+      }
+      const left = Math.sqrt(dot(g, off, g, off, n));
+      const keep = left > 1e-8;
+      for (let j = 0; j < n; j++) g[off + j] = keep ? g[off + j] / left : 0;
+      norm[v] = keep ? view.norm[v] * left : 0;
+    }
+    const y = Float64Array.from(raw);
+    resid.residualize(y);
+    const yNorm = Math.sqrt(dot(y, 0, y, 0, n));
+    for (let j = 0; j < n; j++) y[j] = yNorm > 0 ? y[j] / yNorm : 0;
+    return {
+      view: { g, V, first: view.first, norm } as WindowView,
+      resid,
+      y,
+      yNorm,
+      dof: this.dofWith(selected.length),
+    };
+  }
+
+  /**
+   * Conditionally independent signals as tensorQTL's map_independent (the GTEx procedure): forward, add the
+   * best variant to the covariates and rescan while its pval_beta ≤ threshold; backward, drop each selected
+   * variant in turn, rescan with the others as covariates and keep the best variant (rank = its forward step)
+   * when it passes. The first forward row is the permutation pass's lead variant, kept as tensorQTL keeps
+   * the cis_df row.
+   */
+  private independent(
+    id: string,
+    tss: number,
+    view: WindowView,
+    raw: Float64Array,
+    y: Float64Array,
+    yNorm: number,
+    threshold: number,
+  ): IndependentRow[] {
+    const first = this.scan(view, raw, this.residualizer, y, yNorm);
+    const forward: { v: number; row: PermutationRow }[] = [
+      { v: first.best, row: this.permutationRow(id, tss, view, first, this.dof) },
+    ];
+    for (;;) {
+      const selected = forward.map((f) => f.v);
+      if (selected.length >= view.V) break;
+      const c = this.conditioned(view, selected, raw);
+      if (!(c.yNorm > 0) || c.dof < 1) break;
+      const scan = this.scan(c.view, raw, c.resid, c.y, c.yNorm);
+      if (c.view.norm[scan.best] === 0) break; // nothing left that is not collinear with the selected
+      const row = this.permutationRow(id, tss, c.view, scan, c.dof);
+      if (!(row.pvalBeta <= threshold)) break;
+      forward.push({ v: scan.best, row });
+    }
+    if (forward.length === 1) return [{ ...forward[0].row, rank: 1 }];
+    const out: IndependentRow[] = [];
+    const seen = new Set<number>();
+    forward.forEach((_, k) => {
+      const others = forward.filter((__, j) => j !== k).map((f) => f.v);
+      const c = this.conditioned(view, others, raw);
+      const scan = this.scan(c.view, raw, c.resid, c.y, c.yNorm);
+      const row = this.permutationRow(id, tss, c.view, scan, c.dof);
+      if (row.pvalBeta <= threshold && !seen.has(scan.best)) {
+        seen.add(scan.best);
+        out.push({ ...row, rank: k + 1 });
+      }
+    });
+    return out;
   }
 }
 
-/** Phenotype row indices grouped by chromosome (canonical names, natural order), each sorted by start. */
-export function phenotypesByChromosome(
-  ph: Pick<CisPhenotypes, 'chr' | 'start' | 'phenotypeId'>,
-): Map<string, number[]> {
-  const by = new Map<string, number[]>();
-  ph.chr.forEach((c, i) => {
-    const key = canonicalChrom(c);
-    const list = by.get(key) ?? [];
-    list.push(i);
-    by.set(key, list);
-  });
-  const out = new Map<string, number[]>();
-  for (const key of [...by.keys()].sort(compareChrom))
-    out.set(
-      key,
-      by
-        .get(key)!
-        .sort((a, b) => ph.start[a] - ph.start[b] || (ph.phenotypeId[a] < ph.phenotypeId[b] ? -1 : 1)),
-    );
-  return out;
+/** cis window on 1-based positions: TSS = start + 1; [TSS − w, TSS + w], or [TSS − w, end + w] for wider features. */
+export function cisWindow(
+  ph: Pick<CisPhenotypes, 'start' | 'end'>,
+  i: number,
+  w: number,
+): { tss: number; lo: number; hi: number } {
+  const tss = ph.start[i] + 1;
+  return { tss, lo: Math.max(1, tss - w), hi: (ph.end[i] - ph.start[i] > 1 ? ph.end[i] : tss) + w };
+}
+
+/**
+ * For a slice of the phenotype order starting at `from`: the largest window end among the phenotypes before
+ * it on the same chromosome (their windows counted those variants), else 0.
+ */
+export function countedThrough(ph: CisPhenotypes, order: ArrayLike<number>, from: number, w: number): number {
+  if (from === 0) return 0;
+  const chr = canonicalChrom(ph.chr[order[from]]);
+  let max = 0;
+  for (let j = from - 1; j >= 0 && canonicalChrom(ph.chr[order[j]]) === chr; j--)
+    max = Math.max(max, cisWindow(ph, order[j], w).hi);
+  return max;
+}
+
+function dot(a: Float64Array, ao: number, b: Float64Array, bo: number, n: number): number {
+  let s = 0;
+  for (let k = 0; k < n; k++) s += a[ao + k] * b[bo + k];
+  return s;
+}
+
+/**
+ * The mapping order of phenotypes: by chromosome (canonical names, natural order), then start, then ID.
+ * `--chunk k/N` slices this order, so chunks are contiguous stretches of the genome.
+ */
+export function phenotypeOrder(ph: Pick<CisPhenotypes, 'chr' | 'start' | 'phenotypeId'>): Int32Array {
+  const chr = ph.chr.map(canonicalChrom);
+  const idx = Array.from({ length: chr.length }, (_, i) => i);
+  idx.sort(
+    (a, b) =>
+      compareChrom(chr[a], chr[b]) ||
+      ph.start[a] - ph.start[b] ||
+      (ph.phenotypeId[a] < ph.phenotypeId[b] ? -1 : ph.phenotypeId[a] > ph.phenotypeId[b] ? 1 : 0),
+  );
+  return Int32Array.from(idx);
+}
+
+/** Chunk k (1-based) of N of m ordered phenotypes, as [from, to): contiguous, sizes differing by at most one. */
+export function chunkSlice(m: number, k: number, N: number): [number, number] {
+  return [Math.floor(((k - 1) * m) / N), Math.floor((k * m) / N)];
 }
 
 /** Fails with both files' chromosome names when phenotypes and genotypes share none. */

@@ -1,0 +1,68 @@
+/**
+ * A cis worker thread: maps the slices of phenotypes the main thread sends (run.ts), with its own genotype
+ * reader and window, and posts every result back tagged with its slice.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { InputError } from '../../io/errors.js';
+import type { NominalBatch } from './index.js';
+import { makeMapper, tasksFromMessage } from './run.js';
+import type { SliceRequest, WorkerInit, WorkerMessage } from './run.js';
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+
+function buffersOf(b: NominalBatch): ArrayBuffer[] {
+  return [b.startDistance, b.af, b.maSamples, b.maCount, b.pvalNominal, b.slope, b.slopeSe].map(
+    (a) => a.buffer as ArrayBuffer,
+  );
+}
+
+const ready = makeMapper(init, tasksFromMessage(init.tasks));
+
+port.on('message', (req: SliceRequest) => {
+  void (async () => {
+    try {
+      const mapper = await ready;
+      const before = structuredClone(mapper.stats);
+      await mapper.map(
+        init.phenotypes,
+        req.rows,
+        {
+          nominal: (chr, batch) =>
+            post({ slice: req.slice, event: { type: 'nominal', chr, batch } }, buffersOf(batch)),
+          permutation: (row) => post({ slice: req.slice, event: { type: 'permutation', row } }),
+          independent: (rows) => post({ slice: req.slice, event: { type: 'independent', rows } }),
+          skipped: (id, reason) => post({ slice: req.slice, event: { type: 'skipped', id, reason } }),
+        },
+        req.countedThrough,
+      );
+      // this slice's share of the mapper's running totals
+      const s = mapper.stats;
+      const stats = structuredClone(s);
+      stats.pairs -= before.pairs;
+      stats.phenotypesTested -= before.phenotypesTested;
+      for (const k of Object.keys(stats.variants) as (keyof typeof stats.variants)[])
+        stats.variants[k] -= before.variants[k];
+      post({
+        slice: req.slice,
+        done: {
+          stats,
+          count: req.rows.length,
+          dof: mapper.dof,
+          backend: mapper.gemm.name,
+          detail: mapper.gemm.detail,
+        },
+      });
+    } catch (e) {
+      const err = e as Error;
+      post({
+        error: {
+          message: err.message,
+          stack: err.stack,
+          input: e instanceof InputError ? e.context : undefined,
+        },
+      });
+    }
+  })();
+});
