@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,4 +30,34 @@ export function tempDir(prefix = 'qtlflow-test-'): string {
 /** Every entry of a directory, hidden temporaries included. */
 export function listDir(dir: string): string[] {
   return readdirSync(dir).sort();
+}
+
+/** Runs the built CLI without blocking, so independent runs can overlap. */
+export function runCliAsync(args: string[], bin = CLI): Promise<CliResult> {
+  if (!existsSync(bin)) throw new Error(`${bin} not built: run 'npm run build' first`);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, NODE_OPTIONS: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** Runs the CLI with each argument list, `concurrency` at a time; results in input order. */
+export async function runCliAll(
+  argLists: string[][],
+  concurrency = availableParallelism(),
+): Promise<CliResult[]> {
+  const out: CliResult[] = new Array(argLists.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < argLists.length) {
+      const i = next++;
+      out[i] = await runCliAsync(argLists[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));
+  return out;
 }

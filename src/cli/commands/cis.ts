@@ -395,7 +395,7 @@ export async function cisStage(a: CisArgs, ctx: StageContext): Promise<Record<st
   log.info(
     `${result.stats.phenotypesTested} phenotypes tested, dof ${result.dof}; GEMM backend: ${result.backend} (${result.backendDetail}), ${result.threads} thread(s)`,
   );
-  if (result.stats.variants.inWindows === 0)
+  if (result.stats.recordsRead === 0)
     throw new InputError('no genotyped variant lies in any phenotype’s cis window', {
       file: a.genotypes,
       hint: `The phenotypes are on chromosomes ${[...new Set(Array.from(slice, (i) => canonicalChrom(ph.chr![i])))].slice(0, 5).join(', ')}: check that the genotype file has them (chromosome names, genome build)`,
@@ -469,14 +469,6 @@ export async function cisStage(a: CisArgs, ctx: StageContext): Promise<Record<st
       phenotypes_with_several: [...perGene.values()].filter((c) => c > 1).length,
     },
   };
-}
-
-/** Rows of a permutation table file, checked to be one (used by cis-merge). */
-export async function readPermutationRows(path: string): Promise<PermutationRow[]> {
-  const t = await openParquet(path);
-  const cols: Record<string, ArrayLike<unknown>> = {};
-  for (const c of CIS_PERMUTATION.columns) cols[c.name] = (await t.column(c.name)) as ArrayLike<unknown>;
-  return permutationRowsFrom(cols);
 }
 
 export const cisCommand: CommandModule<object, CisArgs> = {

@@ -140,6 +140,8 @@ export interface CisRunStats {
   /** Phenotype–variant pairs tested. */
   pairs: number;
   phenotypesTested: number;
+  /** Variant records read from the genotype file (depends on how the work was split). */
+  recordsRead: number;
 }
 
 const NOMINAL_BATCH = 1 << 16;
@@ -209,7 +211,7 @@ export class CisMapper {
     this.dof = this.dofWith(0);
     if (tasks.permute || tasks.independent)
       this.perms = permutationIndices(this.n, options.permutations, options.seed);
-    this.stats = { variants: emptyVariantCounts(), pairs: 0, phenotypesTested: 0 };
+    this.stats = { variants: emptyVariantCounts(), pairs: 0, phenotypesTested: 0, recordsRead: 0 };
     this.window = new GenotypeWindow(reader, genotypeIndex, residualizer, options, this.stats.variants);
   }
 
@@ -248,6 +250,7 @@ export class CisMapper {
       const id = ph.phenotypeId[i];
       const { tss, lo, hi } = cisWindow(ph, i, w);
       const [first, end] = await this.window.range(lo, hi);
+      this.stats.recordsRead = this.window.recordsRead;
       const raw = ph.values.subarray(i * n, (i + 1) * n);
       y.set(raw);
       this.residualizer.residualize(y);
@@ -342,15 +345,35 @@ export class CisMapper {
     let best = 0;
     for (let v = 1; v < view.V; v++) if (r[v] * r[v] > r[best] * r[best]) best = v;
     const rBest = r[best];
+    // The window's rows are residuals, orthogonal to the basis Q of [1, covariates], so ĝ·res(Py) = ĝ·Py: the
+    // shuffled phenotypes enter the product as they are (centred), and only their residual norms are needed,
+    // ‖res(Py)‖² = ‖Py‖² − ‖Qᵀ(Py)‖², one small product (P × rank) instead of residualizing every shuffle.
     if (this.permY.length < P * n) this.permY = new Float64Array(P * n);
     const Y = this.permY;
+    let mean = 0;
+    for (let j = 0; j < n; j++) mean += raw[j];
+    mean /= n;
+    const yc = new Float64Array(n);
+    for (let j = 0; j < n; j++) yc[j] = raw[j] - mean;
+    const yy = dot(yc, 0, yc, 0, n);
     for (let p = 0; p < P; p++) {
       const off = p * n;
-      for (let j = 0; j < n; j++) Y[off + j] = raw[perms[off + j]];
-      resid.residualize(Y, off);
-      const s = dot(Y, off, Y, off, n);
-      const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-      for (let j = 0; j < n; j++) Y[off + j] *= inv;
+      for (let j = 0; j < n; j++) Y[off + j] = yc[perms[off + j]];
+    }
+    const rank = resid.rank;
+    const D = new Float64Array(P * rank);
+    this.gemm.gemmABt(Y, P, resid.q, rank, n, D);
+    const ss = new Float64Array(P);
+    for (let p = 0; p < P; p++) {
+      let s = yy;
+      for (let t = 0; t < rank; t++) s -= D[p * rank + t] * D[p * rank + t];
+      if (!(s > 1e-8 * yy)) {
+        // nearly all of the shuffle lies in the covariate space: take the norm the long way, without cancellation
+        const z = Y.slice(p * n, (p + 1) * n);
+        resid.residualize(z);
+        s = dot(z, 0, z, 0, n);
+      }
+      ss[p] = s;
     }
     if (this.permR.length < view.V * P) this.permR = new Float64Array(view.V * P);
     const R = this.permR;
@@ -363,7 +386,7 @@ export class CisMapper {
         if (x > r2Perm[p]) r2Perm[p] = x;
       }
     }
-    for (let p = 0; p < P; p++) if (r2Perm[p] > 1) r2Perm[p] = 1;
+    for (let p = 0; p < P; p++) r2Perm[p] = ss[p] > 0 ? Math.min(1, r2Perm[p] / ss[p]) : 0;
     return { best, r: rBest, r2Perm, yNorm };
   }
 

@@ -123,6 +123,7 @@ export async function makeMapper(init: WorkerInit | CisJob, tasks: CisTasks): Pr
 export function addStats(a: CisRunStats, b: CisRunStats): void {
   a.pairs += b.pairs;
   a.phenotypesTested += b.phenotypesTested;
+  a.recordsRead += b.recordsRead;
   for (const key of Object.keys(a.variants) as (keyof CisRunStats['variants'])[])
     a.variants[key] += b.variants[key];
 }
@@ -187,7 +188,12 @@ async function runOnWorkers(job: CisJob, T: number, sink: CisSink): Promise<CisR
     options: job.options,
     tasks: tasksToMessage(job.tasks),
   };
-  const stats: CisRunStats = { variants: emptyVariantCounts(), pairs: 0, phenotypesTested: 0 };
+  const stats: CisRunStats = {
+    variants: emptyVariantCounts(),
+    pairs: 0,
+    phenotypesTested: 0,
+    recordsRead: 0,
+  };
   let dof = NaN;
   let backend = '';
   let detail = '';

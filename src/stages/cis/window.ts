@@ -71,6 +71,8 @@ export class GenotypeWindow {
   id: string[] = [];
   head = 0;
   tail = 0;
+  /** Variant records read from the file (re-reads at slice boundaries included). */
+  recordsRead = 0;
   /** Every variant with position ≤ readThrough has been read. */
   private readThrough = 0;
   /** Variants with position ≤ countedThrough have been counted (here or by an earlier slice). */
@@ -194,6 +196,7 @@ export class GenotypeWindow {
     for await (const block of this.reader.iterRegions([region(`${this.chr}:${start}-${end}`)])) {
       const N = block.nSamples;
       const count = block.variants.pos.length;
+      this.recordsRead += count;
       this.reserve(count);
       for (let v = 0; v < count; v++) {
         const p = block.variants.pos[v];

@@ -42,6 +42,7 @@ port.on('message', (req: SliceRequest) => {
       const stats = structuredClone(s);
       stats.pairs -= before.pairs;
       stats.phenotypesTested -= before.phenotypesTested;
+      stats.recordsRead -= before.recordsRead;
       for (const k of Object.keys(stats.variants) as (keyof typeof stats.variants)[])
         stats.variants[k] -= before.variants[k];
       post({
