@@ -18,12 +18,7 @@ import { chunkSlice, phenotypeOrder } from '../../stages/cis/index.js';
 import type { CisTasks, IndependentRow, PermutationRow, SkipReason } from '../../stages/cis/index.js';
 import { runCis } from '../../stages/cis/run.js';
 import type { CisJob, CisRunResult } from '../../stages/cis/run.js';
-import {
-  independentTable,
-  permutationRowsFrom,
-  permutationTable,
-  significance,
-} from '../../stages/cis/tables.js';
+import { independentTable, permutationTable, significance } from '../../stages/cis/tables.js';
 import type { Significance } from '../../stages/cis/tables.js';
 import { runStage, stageParams, withCommonOptions } from '../framework.js';
 import type { CommonArgs, StageContext } from '../framework.js';
