@@ -8,7 +8,11 @@ import { symmetricEigen } from '../linalg/eigen.js';
 
 export interface Pi0Estimate {
   pi0: number;
-  method: 'smoother' | 'fixed-lambda';
+  /**
+   * `fallback`: the estimate was ≤ 0 (too few p-values, or none ≥ λ), where R qvalue stops with an error;
+   * π0 = 1 is used instead, which makes the q-values Benjamini–Hochberg's (conservative).
+   */
+  method: 'smoother' | 'fixed-lambda' | 'fallback';
   lambda: number[];
   /** π0(λ) = #{p ≥ λ} / (m (1 − λ)) for each λ. */
   pi0Lambda: number[];
@@ -85,10 +89,12 @@ export function estimatePi0(p: ArrayLike<number>, lambda?: number): Pi0Estimate 
     for (let i = 0; i < m; i++) if (p[i] >= l) c++;
     return c / (m * (1 - l));
   });
-  if (lambdas.length === 1)
-    return { pi0: Math.min(pi0Lambda[0], 1), method: 'fixed-lambda', lambda: lambdas, pi0Lambda };
-  const smooth = smoothingSplineFit(lambdas, pi0Lambda, 3);
-  return { pi0: Math.min(smooth[smooth.length - 1], 1), method: 'smoother', lambda: lambdas, pi0Lambda };
+  const fixed = lambdas.length === 1;
+  const pi0 = fixed
+    ? Math.min(pi0Lambda[0], 1)
+    : Math.min(smoothingSplineFit(lambdas, pi0Lambda, 3).at(-1)!, 1);
+  if (!(pi0 > 0)) return { pi0: 1, method: 'fallback', lambda: lambdas, pi0Lambda };
+  return { pi0, method: fixed ? 'fixed-lambda' : 'smoother', lambda: lambdas, pi0Lambda };
 }
 
 /** q-values as qvalue(p, pi0): π0 · min(1, cummin over decreasing p of p·m/rank). */

@@ -230,6 +230,7 @@ export async function cisMergeStage(a: CisMergeArgs, ctx: StageContext): Promise
     rows.push(...permutationRowsFrom(cols));
   }
   const sig = significance(rows, { fdr: a.fdr, method: a['multiple-testing'], lambda: a['qvalue-lambda'] });
+  if (sig.warning) ctx.log.warn(sig.warning);
   const path = `${a.out}.cis_qtl.parquet`;
   const w = new ParquetTableWriter(ctx.outputs.claim(path), CIS_PERMUTATION.columns, {
     schema: CIS_PERMUTATION.schema,

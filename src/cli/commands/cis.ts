@@ -190,6 +190,8 @@ export interface CisOutputs {
   nominalPairs: number;
   permutation: PermutationRow[];
   independent: IndependentRow[];
+  /** Forward-pass selections of the phenotypes where it selected more than one variant. */
+  forward: Record<string, string[]>;
   skipped: Record<SkipReason, string[]>;
 }
 
@@ -305,6 +307,7 @@ export async function cisStage(a: CisArgs, ctx: StageContext): Promise<Record<st
     nominalPairs: 0,
     permutation: [],
     independent: [],
+    forward: {},
     skipped: { constant_phenotype: [], no_variants_in_window: [] },
   };
   let writer: ParquetTableWriter | undefined;
@@ -331,7 +334,10 @@ export async function cisStage(a: CisArgs, ctx: StageContext): Promise<Record<st
         out.nominalPairs += batch.length;
       },
       permutation: (row) => out.permutation.push(row),
-      independent: (rows) => out.independent.push(...rows),
+      independent: (id, rows, forward) => {
+        out.independent.push(...rows);
+        if (forward.length > 1) out.forward[id] = forward;
+      },
       skipped: (id, reason) => {
         if (tasks.nominal || tasks.permute) out.skipped[reason].push(id);
       },
@@ -372,6 +378,7 @@ export async function cisStage(a: CisArgs, ctx: StageContext): Promise<Record<st
         method: a['multiple-testing'],
         lambda: a['qvalue-lambda'],
       });
+    if (sig?.warning) log.warn(sig.warning);
     if (a.mode === 'independent') {
       const ids = new Set(out.permutation.filter((_, i) => sig!.qval[i] <= a.fdr).map((r) => r.phenotypeId));
       const threshold = Math.max(
@@ -462,6 +469,7 @@ export async function cisStage(a: CisArgs, ctx: StageContext): Promise<Record<st
       signals: out.independent.length,
       phenotypes_with_signals: perGene.size,
       phenotypes_with_several: [...perGene.values()].filter((c) => c > 1).length,
+      forward_selected: out.forward,
     },
   };
 }

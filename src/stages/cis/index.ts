@@ -129,7 +129,8 @@ export type SkipReason = 'constant_phenotype' | 'no_variants_in_window';
 export interface CisSink {
   nominal?(chr: string, batch: NominalBatch): void;
   permutation?(row: PermutationRow): void;
-  independent?(rows: IndependentRow[]): void;
+  /** The signals of one phenotype, and the variants the forward pass selected (in order). */
+  independent?(phenotypeId: string, rows: IndependentRow[], forward: string[]): void;
   skipped(phenotypeId: string, reason: SkipReason): void;
   /** Called after each phenotype. */
   progress?(phenotypesDone: number): void;
@@ -299,8 +300,10 @@ export class CisMapper {
         const scan = this.scan(view, raw, this.residualizer, y, yNorm);
         sink.permutation(this.permutationRow(id, tss, view, scan, this.dof));
       }
-      if (this.tasks.independent?.phenotypes.has(id) && sink.independent)
-        sink.independent(this.independent(id, tss, view, raw, y, yNorm, this.tasks.independent.threshold));
+      if (this.tasks.independent?.phenotypes.has(id) && sink.independent) {
+        const ind = this.independent(id, tss, view, raw, y, yNorm, this.tasks.independent.threshold);
+        sink.independent(id, ind.rows, ind.forward);
+      }
       sink.progress?.(idx + 1);
     }
     flush();
@@ -476,7 +479,7 @@ export class CisMapper {
     y: Float64Array,
     yNorm: number,
     threshold: number,
-  ): IndependentRow[] {
+  ): { rows: IndependentRow[]; forward: string[] } {
     const first = this.scan(view, raw, this.residualizer, y, yNorm);
     const forward: { v: number; row: PermutationRow }[] = [
       { v: first.best, row: this.permutationRow(id, tss, view, first, this.dof) },
@@ -492,7 +495,8 @@ export class CisMapper {
       if (!(row.pvalBeta <= threshold)) break;
       forward.push({ v: scan.best, row });
     }
-    if (forward.length === 1) return [{ ...forward[0].row, rank: 1 }];
+    const forwardIds = forward.map((f) => f.row.variantId);
+    if (forward.length === 1) return { rows: [{ ...forward[0].row, rank: 1 }], forward: forwardIds };
     const out: IndependentRow[] = [];
     const seen = new Set<number>();
     forward.forEach((_, k) => {
@@ -505,7 +509,7 @@ export class CisMapper {
         out.push({ ...row, rank: k + 1 });
       }
     });
-    return out;
+    return { rows: out, forward: forwardIds };
   }
 }
 

@@ -74,7 +74,7 @@ export interface WorkerInit {
 export type WorkerEvent =
   | { type: 'nominal'; chr: string; batch: NominalBatch }
   | { type: 'permutation'; row: PermutationRow }
-  | { type: 'independent'; rows: IndependentRow[] }
+  | { type: 'independent'; id: string; rows: IndependentRow[]; forward: string[] }
   | { type: 'skipped'; id: string; reason: SkipReason };
 
 export type WorkerMessage =
@@ -132,7 +132,7 @@ export function addStats(a: CisRunStats, b: CisRunStats): void {
 function deliver(sink: CisSink, e: WorkerEvent): void {
   if (e.type === 'nominal') sink.nominal?.(e.chr, e.batch);
   else if (e.type === 'permutation') sink.permutation?.(e.row);
-  else if (e.type === 'independent') sink.independent?.(e.rows);
+  else if (e.type === 'independent') sink.independent?.(e.id, e.rows, e.forward);
   else sink.skipped(e.id, e.reason);
 }
 

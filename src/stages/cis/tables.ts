@@ -21,6 +21,8 @@ export interface Significance {
   /** The pval_beta threshold at the FDR (GTEx's min-p threshold), null when no phenotype is significant. */
   pThreshold: number | null;
   significant: number;
+  /** A note for the log when the estimate had to fall back. */
+  warning?: string;
   /** π0 and how it was estimated (qvalue method). */
   pi0?: { pi0: number; method: string; lambda: number | number[]; pi0_lambda: number[] };
 }
@@ -43,6 +45,10 @@ export function significance(rows: PermutationRow[], o: SignificanceOptions): Si
     o.fdr,
   );
   return {
+    warning:
+      pi0?.method === 'fallback'
+        ? `π0 could not be estimated from ${rows.length} p-values (R qvalue stops here): π0 = 1 used, i.e. Benjamini–Hochberg q-values`
+        : undefined,
     qval,
     thresholds: thr ? thr.thresholds : new Float64Array(rows.length).fill(NaN),
     pThreshold: thr?.pThreshold ?? null,

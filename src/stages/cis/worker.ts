@@ -32,7 +32,8 @@ port.on('message', (req: SliceRequest) => {
           nominal: (chr, batch) =>
             post({ slice: req.slice, event: { type: 'nominal', chr, batch } }, buffersOf(batch)),
           permutation: (row) => post({ slice: req.slice, event: { type: 'permutation', row } }),
-          independent: (rows) => post({ slice: req.slice, event: { type: 'independent', rows } }),
+          independent: (id, rows, forward) =>
+            post({ slice: req.slice, event: { type: 'independent', id, rows, forward } }),
           skipped: (id, reason) => post({ slice: req.slice, event: { type: 'skipped', id, reason } }),
         },
         req.countedThrough,
