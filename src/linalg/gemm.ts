@@ -81,6 +81,37 @@ export const portableGemm: GemmBackend = {
   },
 };
 
+/**
+ * r = A·x for row-major A (m × n): four rows per pass over x, so each x[k] is loaded once for four
+ * multiply–adds. Pure typed-array arithmetic in a fixed order: the result does not depend on where A lies in
+ * memory (BLAS matrix–vector kernels may change their summation order with alignment).
+ */
+export function matVec(a: Float64Array, m: number, x: Float64Array, n: number, r: Float64Array): void {
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const a0 = i * n;
+    const a1 = a0 + n;
+    const a2 = a1 + n;
+    const a3 = a2 + n;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let k = 0; k < n; k++) {
+      const v = x[k];
+      s0 += a[a0 + k] * v;
+      s1 += a[a1 + k] * v;
+      s2 += a[a2 + k] * v;
+      s3 += a[a3 + k] * v;
+    }
+    r[i] = s0;
+    r[i + 1] = s1;
+    r[i + 2] = s2;
+    r[i + 3] = s3;
+  }
+  for (; i < m; i++) r[i] = dot(a, i * n, x, 0, n);
+}
+
 interface NativeAddon {
   gemmABt(a: Float64Array, m: number, b: Float64Array, p: number, n: number, c: Float64Array): void;
   setThreads(k: number): void;

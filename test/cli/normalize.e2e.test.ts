@@ -102,7 +102,7 @@ describe('Geuvadis chr22 BED → TMM-CPM + INT phenotypes', () => {
 test('the qtlflow-normalize bin runs the same stage', async () => {
   const dir = tempDir();
   const out = join(dir, 'p.parquet');
-  const bin = join(REPO_ROOT, 'dist', 'src', 'cli', 'bin', 'normalize.js');
+  const bin = join(REPO_ROOT, 'dist', 'bin', 'qtlflow-normalize.mjs');
   const r = runCli(
     [
       '--input',

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './shared.js';
 
-export const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+/** The bundled CLI users run (npm run build makes it). */
+export const CLI = join(REPO_ROOT, 'dist', 'bin', 'qtlflow.mjs');
 
 export interface CliResult {
   code: number;

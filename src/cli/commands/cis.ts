@@ -16,7 +16,7 @@ import { CIS_INDEPENDENT, CIS_NOMINAL, CIS_PERMUTATION } from '../../io/results.
 import { Residualizer } from '../../linalg/residualize.js';
 import { chunkSlice, phenotypeOrder } from '../../stages/cis/index.js';
 import type { CisTasks, IndependentRow, PermutationRow, SkipReason } from '../../stages/cis/index.js';
-import { runCis } from '../../stages/cis/run.js';
+import { CisWorkerPool, runCis } from '../../stages/cis/run.js';
 import type { CisJob, CisRunResult } from '../../stages/cis/run.js';
 import { independentTable, permutationTable, significance } from '../../stages/cis/tables.js';
 import type { Significance } from '../../stages/cis/tables.js';
@@ -196,6 +196,15 @@ export interface CisOutputs {
 }
 
 export async function cisStage(a: CisArgs, ctx: StageContext): Promise<Record<string, unknown>> {
+  const pool = ctx.threads > 1 ? new CisWorkerPool(ctx.threads) : undefined;
+  try {
+    return await mapCis(a, ctx, pool);
+  } finally {
+    pool?.close();
+  }
+}
+
+async function mapCis(a: CisArgs, ctx: StageContext, pool?: CisWorkerPool): Promise<Record<string, unknown>> {
   const { log } = ctx;
   const ph = await readExpressionMatrix(a.phenotypes, undefined, undefined, true);
   if (!ph.chr || !ph.start || !ph.end)
@@ -318,31 +327,36 @@ export async function cisStage(a: CisArgs, ctx: StageContext): Promise<Record<st
   };
   const pass = async (label: string, tasks: CisTasks, count: number): Promise<CisRunResult> => {
     const progress = log.progress(label, count);
-    const result = await runCis(job(tasks), ctx.threads, {
-      nominal: (chr, batch) => {
-        if (chr !== writerChr) {
-          closeWriter();
-          writerChr = chr;
-          const path = `${a.out}.cis_qtl_pairs.${chr}.parquet`;
-          writer = new ParquetTableWriter(ctx.outputs.claim(path), CIS_NOMINAL.columns, {
-            schema: CIS_NOMINAL.schema,
-            params,
-          });
-          out.nominalFiles.push(path);
-        }
-        writer!.write(batch.columns());
-        out.nominalPairs += batch.length;
+    const result = await runCis(
+      job(tasks),
+      ctx.threads,
+      {
+        nominal: (chr, batch) => {
+          if (chr !== writerChr) {
+            closeWriter();
+            writerChr = chr;
+            const path = `${a.out}.cis_qtl_pairs.${chr}.parquet`;
+            writer = new ParquetTableWriter(ctx.outputs.claim(path), CIS_NOMINAL.columns, {
+              schema: CIS_NOMINAL.schema,
+              params,
+            });
+            out.nominalFiles.push(path);
+          }
+          writer!.write(batch.columns());
+          out.nominalPairs += batch.length;
+        },
+        permutation: (row) => out.permutation.push(row),
+        independent: (id, rows, forward) => {
+          out.independent.push(...rows);
+          if (forward.length > 1) out.forward[id] = forward;
+        },
+        skipped: (id, reason) => {
+          if (tasks.nominal || tasks.permute) out.skipped[reason].push(id);
+        },
+        progress: (d) => progress.tick(d),
       },
-      permutation: (row) => out.permutation.push(row),
-      independent: (id, rows, forward) => {
-        out.independent.push(...rows);
-        if (forward.length > 1) out.forward[id] = forward;
-      },
-      skipped: (id, reason) => {
-        if (tasks.nominal || tasks.permute) out.skipped[reason].push(id);
-      },
-      progress: (d) => progress.tick(d),
-    });
+      pool,
+    );
     closeWriter();
     progress.finish();
     return result;
@@ -412,6 +426,14 @@ export async function cisStage(a: CisArgs, ctx: StageContext): Promise<Record<st
     gemm_backend: result.backend,
     gemm_detail: result.backendDetail,
     threads_used: result.threads,
+    permutation_gemm: {
+      seconds: Number(result.stats.gemmSeconds.toFixed(3)),
+      gflop: Number((result.stats.gemmFlops / 1e9).toFixed(3)),
+      gflops_per_thread:
+        result.stats.gemmSeconds > 0
+          ? Number((result.stats.gemmFlops / 1e9 / result.stats.gemmSeconds).toFixed(2))
+          : null,
+    },
     variants: result.stats.variants,
     pairs: result.stats.pairs,
     phenotypes: {

@@ -15,7 +15,7 @@
 import { InputError } from '../../io/errors.js';
 import { canonicalChrom, compareChrom } from '../../io/genome.js';
 import type { GenotypeReader } from '../../io/genotypes/types.js';
-import { gemmBackend, portableGemm } from '../../linalg/gemm.js';
+import { gemmBackend, matVec } from '../../linalg/gemm.js';
 import type { Residualizer } from '../../linalg/residualize.js';
 import { Rng } from '../../runner/random.js';
 import { betaApproximation } from '../../stats/beta-approx.js';
@@ -143,6 +143,20 @@ export interface CisRunStats {
   phenotypesTested: number;
   /** Variant records read from the genotype file (depends on how the work was split). */
   recordsRead: number;
+  /** Time and floating-point operations of the permutation matrix products (for GFLOP/s in benchmarks). */
+  gemmSeconds: number;
+  gemmFlops: number;
+}
+
+export function emptyRunStats(): CisRunStats {
+  return {
+    variants: emptyVariantCounts(),
+    pairs: 0,
+    phenotypesTested: 0,
+    recordsRead: 0,
+    gemmSeconds: 0,
+    gemmFlops: 0,
+  };
 }
 
 const NOMINAL_BATCH = 1 << 16;
@@ -212,7 +226,7 @@ export class CisMapper {
     this.dof = this.dofWith(0);
     if (tasks.permute || tasks.independent)
       this.perms = permutationIndices(this.n, options.permutations, options.seed);
-    this.stats = { variants: emptyVariantCounts(), pairs: 0, phenotypesTested: 0, recordsRead: 0 };
+    this.stats = emptyRunStats();
     this.window = new GenotypeWindow(reader, genotypeIndex, residualizer, options, this.stats.variants);
   }
 
@@ -310,14 +324,13 @@ export class CisMapper {
   }
 
   /**
-   * r = G·ŷ for the rows of a window. Always the typed-array kernel: a BLAS matrix–vector product may sum in
-   * an order that depends on the address of the window's rows, and a phenotype's numbers must not depend on
+   * r = G·ŷ for the rows of a window, with the typed-array kernel: a phenotype's numbers must not depend on
    * where its window sits in the buffer (chunks and threads give identical results).
    */
   private correlate(view: WindowView, y: Float64Array): Float64Array {
     if (this.rBuf.length < view.V) this.rBuf = new Float64Array(view.V);
     const r = this.rBuf.subarray(0, view.V);
-    portableGemm.gemmABt(view.g, view.V, y, 1, this.n, r);
+    matVec(view.g, view.V, y, this.n, r);
     return r;
   }
 
@@ -380,7 +393,10 @@ export class CisMapper {
     }
     if (this.permR.length < view.V * P) this.permR = new Float64Array(view.V * P);
     const R = this.permR;
+    const t0 = process.hrtime.bigint();
     this.gemm.gemmABt(view.g, view.V, Y, P, n, R);
+    this.stats.gemmSeconds += Number(process.hrtime.bigint() - t0) / 1e9;
+    this.stats.gemmFlops += 2 * view.V * P * n;
     const r2Perm = new Float64Array(P);
     for (let v = 0; v < view.V; v++) {
       const row = v * P;

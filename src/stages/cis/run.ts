@@ -10,7 +10,7 @@ import { InputError } from '../../io/errors.js';
 import type { InputErrorContext } from '../../io/errors.js';
 import { openGenotypes } from '../../io/genotypes/index.js';
 import { Residualizer } from '../../linalg/residualize.js';
-import { CisMapper, NominalBatch, countedThrough } from './index.js';
+import { CisMapper, NominalBatch, countedThrough, emptyRunStats } from './index.js';
 import type {
   CisOptions,
   CisPhenotypes,
@@ -21,7 +21,13 @@ import type {
   PermutationRow,
   SkipReason,
 } from './index.js';
-import { emptyVariantCounts } from './window.js';
+
+/** Set to true by the bundler (scripts/bundle.mjs), whose worker entry is cis-worker.mjs beside the bundle. */
+declare const QTLFLOW_BUNDLE: boolean | undefined;
+const WORKER_URL = new URL(
+  typeof QTLFLOW_BUNDLE !== 'undefined' && QTLFLOW_BUNDLE ? './cis-worker.mjs' : './worker.js',
+  import.meta.url,
+);
 
 /** Largest slice handed to a worker: bounds the rows buffered while earlier slices finish. */
 const SLICE = 128;
@@ -124,6 +130,8 @@ export function addStats(a: CisRunStats, b: CisRunStats): void {
   a.pairs += b.pairs;
   a.phenotypesTested += b.phenotypesTested;
   a.recordsRead += b.recordsRead;
+  a.gemmSeconds += b.gemmSeconds;
+  a.gemmFlops += b.gemmFlops;
   for (const key of Object.keys(a.variants) as (keyof CisRunStats['variants'])[])
     a.variants[key] += b.variants[key];
 }
@@ -150,10 +158,39 @@ function sliceRequest(job: CisJob, slice: number, from: number, to: number): Sli
   };
 }
 
-export async function runCis(job: CisJob, threads: number, sink: CisSink): Promise<CisRunResult> {
+/**
+ * Worker threads started ahead of use, so that their start-up (loading the code) overlaps the main thread's
+ * reading of the inputs. `runCis` takes what it needs and stops the rest; `close` stops any left.
+ */
+export class CisWorkerPool {
+  private idle: Worker[];
+
+  constructor(size: number) {
+    this.idle = Array.from({ length: size }, () => new Worker(WORKER_URL));
+  }
+
+  take(count: number): Worker[] {
+    const out = this.idle.splice(0, count);
+    while (out.length < count) out.push(new Worker(WORKER_URL));
+    this.close();
+    return out;
+  }
+
+  close(): void {
+    for (const w of this.idle.splice(0)) void w.terminate();
+  }
+}
+
+export async function runCis(
+  job: CisJob,
+  threads: number,
+  sink: CisSink,
+  pool?: CisWorkerPool,
+): Promise<CisRunResult> {
   const total = job.to - job.from;
   const T = Math.max(1, Math.min(threads, Math.ceil(total / 8)));
   if (T === 1) {
+    pool?.close();
     const mapper = await makeMapper(job, job.tasks);
     const req = sliceRequest(job, 0, job.from, job.to);
     await mapper.map(job.phenotypes, req.rows, sink, req.countedThrough);
@@ -165,10 +202,15 @@ export async function runCis(job: CisJob, threads: number, sink: CisSink): Promi
       threads: 1,
     };
   }
-  return runOnWorkers(job, T, sink);
+  return runOnWorkers(job, T, sink, pool ?? new CisWorkerPool(0));
 }
 
-async function runOnWorkers(job: CisJob, T: number, sink: CisSink): Promise<CisRunResult> {
+async function runOnWorkers(
+  job: CisJob,
+  T: number,
+  sink: CisSink,
+  pool: CisWorkerPool,
+): Promise<CisRunResult> {
   const total = job.to - job.from;
   const size = Math.max(1, Math.min(SLICE, Math.ceil(total / (2 * T))));
   const slices: { from: number; to: number }[] = [];
@@ -188,12 +230,7 @@ async function runOnWorkers(job: CisJob, T: number, sink: CisSink): Promise<CisR
     options: job.options,
     tasks: tasksToMessage(job.tasks),
   };
-  const stats: CisRunStats = {
-    variants: emptyVariantCounts(),
-    pairs: 0,
-    phenotypesTested: 0,
-    recordsRead: 0,
-  };
+  const stats = emptyRunStats();
   let dof = NaN;
   let backend = '';
   let detail = '';
@@ -235,8 +272,8 @@ async function runOnWorkers(job: CisJob, T: number, sink: CisSink): Promise<CisR
       const s = next++;
       w.postMessage(sliceRequest(job, s, slices[s].from, slices[s].to));
     };
-    for (let t = 0; t < T; t++) {
-      const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
+    for (const w of pool.take(T)) {
+      w.postMessage({ init });
       workers.push(w);
       running++;
       w.on('message', (m: WorkerMessage) => {

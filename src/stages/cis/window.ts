@@ -206,23 +206,24 @@ export class GenotypeWindow {
           continue;
         }
         const d = block.dosages.subarray(v * N, (v + 1) * N);
+        // one pass: gather the analysis samples, sum, sum of squares; impute only when calls are missing
         let sum = 0;
+        let sq = 0;
         let nonMissing = 0;
         for (let j = 0; j < n; j++) {
           const val = d[idx[j]];
           x[j] = val;
           if (val === val) {
             sum += val;
+            sq += val * val;
             nonMissing++;
           }
         }
         const mean = nonMissing > 0 ? sum / nonMissing : 0;
-        let varSum = 0;
-        for (let j = 0; j < n; j++) {
-          if (x[j] !== x[j]) x[j] = mean; // mean imputation of missing calls, as FastQTL and QTLtools
-          varSum += (x[j] - mean) * (x[j] - mean);
-        }
-        if (!(varSum > 0)) {
+        if (nonMissing < n) for (let j = 0; j < n; j++) if (x[j] !== x[j]) x[j] = mean; // as FastQTL, QTLtools
+        // imputed calls sit at the mean and add nothing to the sum of squared deviations
+        const varSum = nonMissing > 0 ? sq - sum * mean : 0;
+        if (!(varSum > 1e-12 * Math.max(1, sq))) {
           reject('monomorphic');
           continue;
         }

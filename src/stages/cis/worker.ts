@@ -2,13 +2,16 @@
  * A cis worker thread: maps the slices of phenotypes the main thread sends (run.ts), with its own genotype
  * reader and window, and posts every result back tagged with its slice.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { InputError } from '../../io/errors.js';
 import type { NominalBatch } from './index.js';
 import { makeMapper, tasksFromMessage } from './run.js';
 import type { SliceRequest, WorkerInit, WorkerMessage } from './run.js';
 
-const init = workerData as WorkerInit;
+// A worker is started before the inputs are read (its start-up overlaps the main thread's reading); the first
+// message brings the job, every later one a slice.
+let init: WorkerInit;
+let ready: ReturnType<typeof makeMapper>;
 const port = parentPort!;
 const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
@@ -18,9 +21,14 @@ function buffersOf(b: NominalBatch): ArrayBuffer[] {
   );
 }
 
-const ready = makeMapper(init, tasksFromMessage(init.tasks));
-
-port.on('message', (req: SliceRequest) => {
+port.on('message', (msg: { init: WorkerInit } | SliceRequest) => {
+  if ('init' in msg) {
+    init = msg.init;
+    ready = makeMapper(init, tasksFromMessage(init.tasks));
+    ready.catch(() => undefined); // reported with the first slice
+    return;
+  }
+  const req = msg;
   void (async () => {
     try {
       const mapper = await ready;
@@ -44,6 +52,8 @@ port.on('message', (req: SliceRequest) => {
       stats.pairs -= before.pairs;
       stats.phenotypesTested -= before.phenotypesTested;
       stats.recordsRead -= before.recordsRead;
+      stats.gemmSeconds -= before.gemmSeconds;
+      stats.gemmFlops -= before.gemmFlops;
       for (const k of Object.keys(stats.variants) as (keyof typeof stats.variants)[])
         stats.variants[k] -= before.variants[k];
       post({

@@ -1,5 +1,0 @@
-#!/usr/bin/env node
-import { hideBin } from 'yargs/helpers';
-import { stageParser } from '../parser.js';
-
-await stageParser('normalize', hideBin(process.argv)).parseAsync();
