@@ -210,6 +210,20 @@ describe('bigWig read back by @gmod/bbi', () => {
   });
 });
 
+test('tracks are byte-identical whether built in the main thread (--threads 1) or in worker threads', () => {
+  for (const t of ['1', '4'])
+    coverage(`bw-cpm-t${t}`, ['--normalization', 'CPM', '--no-merge', '--threads', t]);
+  coverage('cpm-t4', ['--suffix', '.bedGraph', '--normalization', 'CPM', '--no-merge', '--threads', '4']);
+  for (const g of GROUP_NAMES) {
+    const ref = readFileSync(join(dir, 'bw-cpm', `${g}.bw`)); // default --threads: all cores
+    expect(readFileSync(join(dir, 'bw-cpm-t1', `${g}.bw`)).equals(ref)).toBe(true);
+    expect(readFileSync(join(dir, 'bw-cpm-t4', `${g}.bw`)).equals(ref)).toBe(true);
+    expect(readFileSync(join(dir, 'cpm-t4', `${g}.bedGraph`), 'utf8')).toBe(
+      readFileSync(join(dir, 'cpm', `${g}.bedGraph`), 'utf8'),
+    );
+  }
+});
+
 const pyBigWig = hasPyBigWig();
 describeWithTool(pyBigWig, 'python3-pybigwig')('bigWig read back by pyBigWig', () => {
   const DUMP = `

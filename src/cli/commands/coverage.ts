@@ -143,8 +143,9 @@ function builder(y: Argv): Argv<CoverageArgs> {
 }
 
 /** Parsed CLI flags → stage options. */
-export function coverageOptions(a: CoverageArgs): CoverageOptions {
+export function coverageOptions(a: CoverageArgs, threads = a.threads): CoverageOptions {
   return {
+    threads,
     fragments: a.fragments,
     groups: a.groups,
     selections: a.selections
@@ -180,7 +181,7 @@ export function coverageOutPrefix(a: CoverageArgs): string {
 
 /** The stage from parsed options (what the CLI and a local runner call). */
 export async function coverageStage(a: CoverageArgs, ctx: StageContext): Promise<Record<string, unknown>> {
-  const r = await exportCoverage(coverageOptions(a), ctx);
+  const r = await exportCoverage(coverageOptions(a, ctx.threads), ctx);
   const mapPath = `${coverageOutPrefix(a)}.json`;
   writeJsonAtomic(ctx.outputs, mapPath, r.files);
   for (const [g, rep] of Object.entries(r.groups))
