@@ -23,13 +23,28 @@ export interface TrackWriter {
   abort(): void;
 }
 
-const FLUSH_CHARS = 1 << 20;
+const CHUNK = 1 << 20;
+
+/** Writes a non-negative integer's decimal digits at `pos`; returns the new position. */
+function writeUint(buf: Buffer, pos: number, v: number): number {
+  if (v < 10) {
+    buf[pos] = 48 + v;
+    return pos + 1;
+  }
+  let digits = 1;
+  for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
+  let p = pos + digits;
+  for (let t = v; p > pos; t = Math.floor(t / 10)) buf[--p] = 48 + (t % 10);
+  return pos + digits;
+}
 
 export class BedGraphWriter implements TrackWriter {
   private readonly file: WriteStream;
   private readonly head: Writable;
-  private chrom = '';
-  private text = '';
+  private chrom: Buffer = Buffer.alloc(0);
+  // lines are formatted straight into byte chunks (building strings made garbage collection the main cost)
+  private buf = Buffer.allocUnsafe(CHUNK);
+  private pos = 0;
   private pendingDrain = false;
   private failed: Error | undefined;
 
@@ -55,12 +70,22 @@ export class BedGraphWriter implements TrackWriter {
   }
 
   beginChrom(name: string): void {
-    this.chrom = name + '\t';
+    this.chrom = Buffer.from(name + '\t', 'latin1');
   }
 
   add(start: number, end: number, value: number): void {
-    this.text += this.chrom + start + '\t' + end + '\t' + value + '\n';
-    if (this.text.length >= FLUSH_CHARS) this.flush();
+    if (this.pos + this.chrom.length + 64 > CHUNK) this.flush();
+    const b = this.buf;
+    let p = this.pos + this.chrom.copy(b, this.pos);
+    p = writeUint(b, p, start);
+    b[p++] = 9;
+    p = writeUint(b, p, end);
+    b[p++] = 9;
+    // integers (raw counts) as digits; other values in JavaScript's shortest round-trip form
+    if (Number.isSafeInteger(value) && value >= 0) p = writeUint(b, p, value);
+    else p += b.write(String(value), p, 'latin1');
+    b[p++] = 10;
+    this.pos = p;
   }
 
   endChrom(): void {
@@ -68,9 +93,10 @@ export class BedGraphWriter implements TrackWriter {
   }
 
   private flush(): void {
-    if (this.text.length === 0) return;
-    if (!this.head.write(this.text)) this.pendingDrain = true;
-    this.text = '';
+    if (this.pos === 0) return;
+    if (!this.head.write(this.buf.subarray(0, this.pos))) this.pendingDrain = true;
+    this.buf = Buffer.allocUnsafe(CHUNK);
+    this.pos = 0;
   }
 
   async drain(): Promise<void> {
