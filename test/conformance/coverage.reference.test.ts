@@ -45,7 +45,7 @@ function parseBedGraph(text: string): Rows {
 
 const readBedGraph = (path: string): Rows => parseBedGraph(readFileSync(path, 'utf8'));
 
-function coverage(out: string, extra: string[]): void {
+function coverage(out: string, extra: string[], binSize = '100'): void {
   const r = runCli([
     'coverage',
     '--fragments',
@@ -55,7 +55,7 @@ function coverage(out: string, extra: string[]): void {
     '--out-dir',
     join(dir, out),
     '--bin-size',
-    '100',
+    binSize,
     '--chrom-sizes',
     SIZES,
     '--quiet',
@@ -364,27 +364,7 @@ describeWithTool(hasCommand('bedtools'), 'bedtools')('per-base coverage against 
       maxBuffer: 1 << 28,
     });
     expect(bt.status).toBe(0);
-    const r = runCli([
-      'coverage',
-      '--fragments',
-      FRAGMENTS,
-      '--groups',
-      GROUPS,
-      '--selections',
-      'M',
-      '--out-dir',
-      join(dir, 'genomecov'),
-      '--suffix',
-      '.bedGraph',
-      '--bin-size',
-      '1',
-      '--normalization',
-      'none',
-      '--chrom-sizes',
-      SIZES,
-      '--quiet',
-    ]);
-    expect(r.code).toBe(0);
+    coverage('genomecov', ['--selections', 'M', '--suffix', '.bedGraph', '--normalization', 'none'], '1');
     const ours = readFileSync(join(dir, 'genomecov', 'M.bedGraph'), 'utf8');
     expect(ours.split('\n').length).toBeGreaterThan(10000);
     expect(ours).toBe(bt.stdout);
