@@ -140,7 +140,7 @@ describe('bigWig read back by @gmod/bbi', () => {
       expect(h.version).toBe(4);
       expect(h.fileType).toBe('bigwig');
       expect(Object.keys(h.refsByName).sort()).toEqual(['chr11', 'chr5']);
-      expect(h.refsByNumber.map((r) => [r.name, r.length])).toEqual([
+      expect(Object.values(h.refsByNumber).map((r) => [r.name, r.length])).toEqual([
         ['chr11', 135006516],
         ['chr5', 180915260],
       ]);
