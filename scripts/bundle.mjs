@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * Bundles the compiled CLI (dist/src) into dist/bin with esbuild: one file for `qtlflow`, one for the cis
- * worker thread, and a two-line launcher per `qtlflow-<stage>` bin of package.json. Loading one bundle instead
+ * Bundles the compiled CLI (dist/src) into dist/bin with esbuild: one file for `qtlflow`, one per worker-thread
+ * entry (cis, coverage), and a two-line launcher per `qtlflow-<stage>` bin of package.json. Loading one bundle instead
  * of some thousand small module files (yargs, @stdlib) halves a stage's start-up (≈0.5 s → 0.25 s), which every
  * Nextflow task and every chunk pays. Packages with native or WebAssembly parts stay external.
  */
@@ -16,6 +16,7 @@ await build({
   entryPoints: {
     qtlflow: join(root, 'dist/src/cli/main.js'),
     'cis-worker': join(root, 'dist/src/stages/cis/worker.js'),
+    'coverage-worker': join(root, 'dist/src/stages/coverage/worker.js'),
   },
   outdir: out,
   outExtension: { '.js': '.mjs' },

@@ -4,6 +4,7 @@ import { normalizeCommand } from './normalize.js';
 import { importCommand } from './import.js';
 import { cisCommand } from './cis.js';
 import { cisMergeCommand } from './cis-merge.js';
+import { coverageCommand } from './coverage.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const stageCommands: CommandModule<object, any>[] = [
@@ -11,4 +12,5 @@ export const stageCommands: CommandModule<object, any>[] = [
   normalizeCommand,
   cisCommand,
   cisMergeCommand,
+  coverageCommand,
 ];

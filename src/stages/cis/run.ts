@@ -10,6 +10,7 @@ import { InputError } from '../../io/errors.js';
 import type { InputErrorContext } from '../../io/errors.js';
 import { openGenotypes } from '../../io/genotypes/index.js';
 import { Residualizer } from '../../linalg/residualize.js';
+import { BUNDLED } from '../../runner/bundle.js';
 import { CisMapper, NominalBatch, countedThrough, emptyRunStats } from './index.js';
 import type {
   CisOptions,
@@ -22,12 +23,10 @@ import type {
   SkipReason,
 } from './index.js';
 
-/** Set to true by the bundler (scripts/bundle.mjs), whose worker entry is cis-worker.mjs beside the bundle. */
-declare const QTLFLOW_BUNDLE: boolean | undefined;
-const WORKER_URL = new URL(
-  typeof QTLFLOW_BUNDLE !== 'undefined' && QTLFLOW_BUNDLE ? './cis-worker.mjs' : './worker.js',
-  import.meta.url,
-);
+/** The worker's entry: cis-worker.mjs beside the bundle (scripts/bundle.mjs), or worker.js beside this module. */
+const WORKER_URL = BUNDLED
+  ? new URL('./cis-worker.mjs', import.meta.url)
+  : new URL('./worker.js', import.meta.url);
 
 /** Largest slice handed to a worker: bounds the rows buffered while earlier slices finish. */
 const SLICE = 128;
