@@ -7,7 +7,12 @@ nextflow.enable.dsl = 2
 
 include { IMPORT    } from './modules/import/main.nf'
 include { NORMALIZE } from './modules/normalize/main.nf'
-include { CIS       } from './modules/cis/main.nf'
+include { CIS as CIS_PERMUTE             } from './modules/cis/main.nf'
+include { CIS as CIS_NOMINAL             } from './modules/cis/main.nf'
+include { CIS as CIS_INDEPENDENT         } from './modules/cis/main.nf'
+include { CIS_MERGE as MERGE_PERMUTE     } from './modules/cis_merge/main.nf'
+include { CIS_MERGE as MERGE_NOMINAL     } from './modules/cis_merge/main.nf'
+include { CIS_MERGE as MERGE_INDEPENDENT } from './modules/cis_merge/main.nf'
 include { COVERAGE  } from './modules/coverage/main.nf'
 
 workflow {
@@ -27,8 +32,22 @@ workflow {
             genotypes_ch = Channel.fromPath(params.genotypes, checkIfExists: true)
             sidecars_ch  = Channel.fromPath("${params.genotypes}.{tbi,csi}").mix(Channel.fromPath(params.genotypes.replaceAll(/\.bed$/, '') + '.{bim,fam}')).collect().ifEmpty([])
             IMPORT(genotypes_ch, sidecars_ch)
-            covariates_ch = params.covariates ? Channel.fromPath(params.covariates, checkIfExists: true) : Channel.value(no_file)
-            CIS(IMPORT.out.genotypes, NORMALIZE.out.phenotypes, covariates_ch)
+            covariates_ch = params.covariates ? Channel.value(file(params.covariates, checkIfExists: true)) : Channel.value(no_file)
+            genotypes_v   = IMPORT.out.genotypes.first()
+            phenotypes_v  = NORMALIZE.out.phenotypes.first()
+            // cis work split into --cis_chunks slices of the position-sorted phenotypes, merged (and checked) after
+            chunks_ch = Channel.of(1..params.cis_chunks).map { k -> "${k}/${params.cis_chunks}" }
+
+            CIS_PERMUTE(genotypes_v, phenotypes_v, covariates_ch, no_file, 'permute', chunks_ch)
+            MERGE_PERMUTE(CIS_PERMUTE.out.results.collect(), 'permute')
+            if (params.cis_independent) {
+                CIS_INDEPENDENT(genotypes_v, phenotypes_v, covariates_ch, MERGE_PERMUTE.out.tables.first(), 'independent', chunks_ch)
+                MERGE_INDEPENDENT(CIS_INDEPENDENT.out.results.collect(), 'independent')
+            }
+            if (params.cis_nominal) {
+                CIS_NOMINAL(genotypes_v, phenotypes_v, covariates_ch, no_file, 'nominal', chunks_ch)
+                MERGE_NOMINAL(CIS_NOMINAL.out.results.collect(), 'nominal')
+            }
         }
     }
 

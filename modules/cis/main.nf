@@ -1,5 +1,5 @@
 process CIS {
-    tag "${phenotypes.simpleName}"
+    tag "${mode} ${chunk}"
     label 'process_high'
     container params.container
 
@@ -7,30 +7,37 @@ process CIS {
     path genotypes
     path phenotypes
     path covariates
+    path cis_results
+    val mode
+    val chunk
 
     output:
-    path 'cis.cis_qtl.parquet', emit: permutations
-    path 'cis.summary.json',    emit: summary
+    path "cis_${mode}_${chunk.replace('/', 'of')}.*", emit: results
 
     script:
+    def prefix = "cis_${mode}_${chunk.replace('/', 'of')}"
     def cov = covariates.name != 'NO_FILE' ? "--covariates ${covariates}" : ''
+    def egenes = cis_results.name != 'NO_FILE' ? "--cis-results ${cis_results}" : ''
     """
     qtlflow cis \\
         --genotypes ${genotypes} \\
         --phenotypes ${phenotypes} \\
         ${cov} \\
-        --mode permute \\
+        ${egenes} \\
+        --mode ${mode} \\
+        --chunk ${chunk} \\
         --window ${params.cis_window} \\
         --permutations ${params.cis_permutations} \\
         --seed ${params.cis_seed} \\
+        --maf-min ${params.maf_min} \\
         --fdr ${params.fdr} \\
-        --out cis \\
+        --out ${prefix} \\
         --threads ${task.cpus} \\
         --log-format json
     """
 
     stub:
     """
-    touch cis.cis_qtl.parquet cis.summary.json
+    touch cis_${mode}_${chunk.replace('/', 'of')}.summary.json cis_${mode}_${chunk.replace('/', 'of')}.cis_qtl.parquet
     """
 }

@@ -14,6 +14,20 @@ const modules = readdirSync(modulesDir).map((m) => ({
   text: readFileSync(join(modulesDir, m, 'main.nf'), 'utf8'),
 }));
 
+/** Sample values for the Groovy variables of module scripts (flags built in `def` lines, `val` inputs). */
+const SAMPLE_VALUES: Record<string, string> = {
+  ann: '--annotation genes.gtf',
+  intFlag: '--int',
+  maf: '--maf-min 0.01',
+  cov: '--covariates covariates.txt',
+  egenes: '--cis-results cis.cis_qtl.parquet',
+  mode: 'independent',
+  chunk: '3/7',
+  prefix: 'cis_independent_3of7',
+  prefixes: 'cis_permute_1of2 cis_permute_2of2',
+  blacklistFlag: '--blacklist blacklist.bed',
+};
+
 /** The `qtlflow <stage> …` command of a module's script block, with Groovy interpolations replaced by sample values. */
 function scriptCommand(text: string): { stage: string; args: string[] } {
   const script = /script:\s*[\s\S]*?"""([\s\S]*?)"""/.exec(text)?.[1] ?? '';
@@ -21,22 +35,12 @@ function scriptCommand(text: string): { stage: string; args: string[] } {
     .replace(/\\\\\n/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-  const m = /qtlflow (\w+) (.*)$/.exec(joined);
+  const m = /qtlflow ([\w-]+) (.*)$/.exec(joined);
   if (!m) throw new Error('module script has no qtlflow command');
   const args = m[2]
     .replace(/\$\{task\.cpus\}/g, '2')
     .replace(/\$\{params\.(\w+)\}/g, (_, p: string) => String(configParams()[p] ?? 'x'))
-    .replace(/\$\{(ann|intFlag|maf|cov|blacklistFlag)\}/g, (_, v: string) =>
-      v === 'blacklistFlag'
-        ? '--blacklist blacklist.bed'
-        : v === 'ann'
-          ? '--annotation genes.gtf'
-          : v === 'intFlag'
-            ? '--int'
-            : v === 'cov'
-              ? '--covariates covariates.txt'
-              : '--maf-min 0.01',
-    )
+    .replace(/\$\{(\w+)\}/g, (whole: string, v: string) => SAMPLE_VALUES[v] ?? whole)
     .replace(/\$\{\w+\}/g, 'input.file')
     .split(' ')
     .filter(Boolean);
@@ -68,7 +72,7 @@ function configParams(): Record<string, unknown> {
 describe.each(modules)('module $name', ({ name, text }) => {
   test('its script calls a stage with flags the stage parser accepts', async () => {
     const { stage, args } = scriptCommand(text);
-    expect(stage).toBe(name);
+    expect(stage).toBe(name.replace(/_/g, '-'));
     expect(await validateStageArgs(stage, args)).toBeUndefined();
   });
 
@@ -76,19 +80,39 @@ describe.each(modules)('module $name', ({ name, text }) => {
     expect(text).toMatch(/--threads \$\{task\.cpus\}/);
     expect(text).toMatch(/label 'process_(low|medium|high)'/);
     expect(text).toMatch(/container params\.container/);
-    const emitted = [...text.matchAll(/path '([^']+)',\s*emit:/g)].map((m) => m[1]);
+    const emitted = [...text.matchAll(/path (['"])(.*?)\1,\s*emit:/g)].map((m) => m[2]);
     expect(emitted.length).toBeGreaterThan(0);
-    const stub = /stub:\s*"""([\s\S]*?)"""/.exec(text)?.[1] ?? '';
-    for (const f of emitted) expect(stub).toContain(f);
+    const stub = /stub:[\s\S]*?"""([\s\S]*?)"""/.exec(text)?.[1] ?? '';
+    // a pattern (glob, Groovy interpolations) must match a file the stub touches
+    const touched = stub.split(/\s+/).filter(Boolean);
+    for (const f of emitted) {
+      const re = new RegExp(
+        '^' +
+          f
+            .split(/(\$\{[^}]*\}|\*)/)
+            .map((part) =>
+              part.startsWith('${') || part === '*' ? '.*' : part.replace(/[.+?^$()|[\]\\]/g, '\\$&'),
+            )
+            .join('') +
+          '$',
+      );
+      expect([f, touched.some((t) => re.test(t))]).toEqual([f, true]);
+    }
   });
 
   test('is included and called by pipeline.nf', () => {
     const process = /process (\w+)/.exec(text)![1];
     const pipeline = readFileSync(join(REPO_ROOT, 'pipeline.nf'), 'utf8');
-    expect(pipeline).toMatch(
-      new RegExp(`include \\{\\s*${process}\\s*\\} from '\\./modules/${name}/main\\.nf'`),
-    );
-    expect(pipeline).toMatch(new RegExp(`\\b${process}\\(`));
+    const includes = [
+      ...pipeline.matchAll(
+        new RegExp(
+          `include \\{\\s*${process}(?:\\s+as\\s+(\\w+))?\\s*\\} from '\\./modules/${name}/main\\.nf'`,
+          'g',
+        ),
+      ),
+    ];
+    expect(includes.length).toBeGreaterThan(0);
+    for (const m of includes) expect(pipeline).toMatch(new RegExp(`\\b${m[1] ?? process}\\(`));
   });
 });
 
