@@ -11,8 +11,8 @@ import { openGenotypes } from '../../io/genotypes/index.js';
 import { readExpressionMatrix } from '../../io/matrix.js';
 import { ParquetTableWriter } from '../../io/parquet.js';
 import { CIS_NOMINAL, CIS_PERMUTATION } from '../../io/results.js';
-import { Residualizer } from '../../linalg/residualize.js';
 import { CisMapper, phenotypesByChromosome } from '../../stages/cis/index.js';
+import { alignAnalysisSamples } from '../../stages/cis/inputs.js';
 import type { NominalRows, PermutationRow, SkipReason } from '../../stages/cis/index.js';
 import { benjaminiHochberg, estimatePi0, nominalThresholds, qvalues } from '../../stats/qvalue.js';
 import { runStage, stageParams, withCommonOptions } from '../framework.js';
@@ -131,63 +131,23 @@ export async function cisStage(a: CisArgs, ctx: StageContext): Promise<Record<st
   const genoSamples = await reader.samples();
   const cov = a.covariates ? await readCovariatesAny(a.covariates) : undefined;
 
-  // analysis samples: phenotype order, present in genotypes (and covariates)
-  const gIndex = new Map(genoSamples.map((s, i) => [s, i]));
-  const cIndex = cov ? new Map(cov.sampleIds.map((s, i) => [s, i])) : undefined;
-  const keep = ph.samples
-    .map((s, j) => [s, j] as const)
-    .filter(([s]) => gIndex.has(s) && (!cIndex || cIndex.has(s)));
-  const counts = {
-    phenotypes: ph.samples.length,
-    genotypes: genoSamples.length,
-    covariates: cov?.sampleIds.length,
-    shared: keep.length,
-  };
-  if (keep.length < a['min-samples'])
-    throw new InputError(
-      `only ${keep.length} samples are shared by the phenotypes (${counts.phenotypes}), genotypes (${counts.genotypes})${cov ? ` and covariates (${counts.covariates})` : ''}; at least ${a['min-samples']} are needed`,
-      {
-        file: a.phenotypes,
-        hint: `Sample IDs must be identical: the phenotypes have ${preview(ph.samples)}, the genotypes ${preview(genoSamples)}${cov ? `, the covariates ${preview(cov.sampleIds)}` : ''} (check FID_IID vs IID, suffixes, case)`,
-      },
-    );
-  if (keep.length < ph.samples.length || keep.length < genoSamples.length)
-    log.warn(
-      `using the ${keep.length} samples shared by phenotypes (${counts.phenotypes}), genotypes (${counts.genotypes})${cov ? ` and covariates (${counts.covariates})` : ''}`,
-    );
+  const { keep, counts, genotypeIndex, k, residualizer, values } = alignAnalysisSamples(
+    ph,
+    genoSamples,
+    cov,
+    { phenotypes: a.phenotypes, covariates: a.covariates },
+    a['min-samples'],
+    (m) => log.warn(m),
+  );
   const n = keep.length;
-  const k = cov ? cov.names.length : 0;
-  const covValues = new Float64Array(n * k);
-  if (cov)
-    keep.forEach(([s], i) =>
-      covValues.set(cov.values.subarray(cIndex!.get(s)! * k, (cIndex!.get(s)! + 1) * k), i * k),
-    );
-  const residualizer = new Residualizer(n, covValues, k, cov?.names);
-  if (residualizer.dropped.length)
-    log.warn(
-      `covariates linearly dependent on the intercept and earlier covariates: ${residualizer.dropped.join(', ')} (projected out once; the df still counts ${k} covariates, as FastQTL and tensorQTL do)`,
-    );
   const dofCheck = a['dof-convention'] === 'qtltools' ? n - 2 : n - 2 - k;
   if (dofCheck < 1)
     throw new InputError(`${n} samples leave no residual degrees of freedom with ${k} covariates`, {
       file: a.covariates,
     });
-
-  // phenotype values of the analysis samples
   const nPh = ph.phenotypeId.length;
-  const values = new Float64Array(nPh * n);
-  for (let i = 0; i < nPh; i++)
-    keep.forEach(([, j], c) => (values[i * n + c] = ph.values[i * ph.samples.length + j]));
-  for (let i = 0; i < nPh; i++)
-    for (let c = 0; c < n; c++)
-      if (!Number.isFinite(values[i * n + c]))
-        throw new InputError('phenotype value is missing or not a number', {
-          file: a.phenotypes,
-          sample: keep[c][0],
-          hint: `phenotype ${ph.phenotypeId[i]}: impute or remove missing values before mapping`,
-        });
 
-  const mapper = new CisMapper(reader, Int32Array.from(keep.map(([s]) => gIndex.get(s)!)), residualizer, k, {
+  const mapper = new CisMapper(reader, genotypeIndex, residualizer, k, {
     mode: a.mode,
     window: a.window,
     permutations: a.permutations,

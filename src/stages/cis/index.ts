@@ -140,6 +140,63 @@ export function permutationIndices(n: number, p: number, seed: number): Int32Arr
   return out;
 }
 
+export type VariantStatus = 'ok' | 'monomorphic' | 'below_maf' | 'collinear';
+
+export interface PreparedVariant {
+  status: VariantStatus;
+  /** ALT allele frequency over the analysis samples (after mean imputation). */
+  af: number;
+  maSamples: number;
+  maCount: number;
+  /** Norm of the residualized genotype. */
+  norm: number;
+}
+
+/**
+ * One variant's dosages for the analysis samples into `x`, missing calls mean-imputed, then residualized on
+ * [1, covariates] in place. Monomorphic variants, variants below the MAF / minor-allele-sample bounds and
+ * variants collinear with the covariates are reported by status (x is then not residualized).
+ */
+export function prepareVariant(
+  d: Float32Array,
+  genotypeIndex: Int32Array,
+  residualizer: Residualizer,
+  options: Pick<CisOptions, 'mafMin' | 'maSamplesMin'>,
+  x: Float64Array,
+): PreparedVariant {
+  const n = genotypeIndex.length;
+  let sum = 0;
+  let nonMissing = 0;
+  for (let j = 0; j < n; j++) {
+    const val = d[genotypeIndex[j]];
+    x[j] = val;
+    if (!Number.isNaN(val)) {
+      sum += val;
+      nonMissing++;
+    }
+  }
+  const mean = nonMissing > 0 ? sum / nonMissing : 0;
+  let varSum = 0;
+  for (let j = 0; j < n; j++) {
+    if (Number.isNaN(x[j])) x[j] = mean; // mean imputation of missing calls
+    varSum += (x[j] - mean) * (x[j] - mean);
+  }
+  const af = mean / 2;
+  const out: PreparedVariant = { status: 'ok', af, maSamples: 0, maCount: 0, norm: 0 };
+  if (!(varSum > 0)) return { ...out, status: 'monomorphic' };
+  if (Math.min(af, 1 - af) < options.mafMin) return { ...out, status: 'below_maf' };
+  const [ms, mc] = minorAllele(x, af);
+  out.maSamples = ms;
+  out.maCount = mc;
+  if (ms < options.maSamplesMin) return { ...out, status: 'below_maf' };
+  residualizer.residualize(x);
+  let nn = 0;
+  for (let j = 0; j < n; j++) nn += x[j] * x[j];
+  out.norm = Math.sqrt(nn);
+  if (!(out.norm > 1e-8 * Math.sqrt(varSum))) return { ...out, status: 'collinear' };
+  return out;
+}
+
 export class CisMapper {
   readonly stats: CisRunStats = {
     variantsRead: 0,
@@ -201,44 +258,14 @@ export class CisMapper {
       for (let v = 0; v < block.variants.pos.length; v++) {
         this.stats.variantsRead++;
         const d = block.dosages.subarray(v * N, (v + 1) * N);
-        let sum = 0;
-        let nonMissing = 0;
-        for (let j = 0; j < n; j++) {
-          const val = d[this.genotypeIndex[j]];
-          x[j] = val;
-          if (!Number.isNaN(val)) {
-            sum += val;
-            nonMissing++;
-          }
-        }
-        const mean = nonMissing > 0 ? sum / nonMissing : 0;
-        let varSum = 0;
-        for (let j = 0; j < n; j++) {
-          if (Number.isNaN(x[j])) x[j] = mean; // mean imputation of missing calls
-          varSum += (x[j] - mean) * (x[j] - mean);
-        }
-        if (!(varSum > 0)) {
-          this.stats.monomorphic++;
+        const prep = prepareVariant(d, this.genotypeIndex, this.residualizer, this.options, x);
+        if (prep.status !== 'ok') {
+          if (prep.status === 'monomorphic') this.stats.monomorphic++;
+          else if (prep.status === 'collinear') this.stats.collinearWithCovariates++;
+          else this.stats.belowMaf++;
           continue;
         }
-        const a = mean / 2;
-        if (Math.min(a, 1 - a) < this.options.mafMin) {
-          this.stats.belowMaf++;
-          continue;
-        }
-        const [ms, mc] = minorAllele(x, a);
-        if (ms < this.options.maSamplesMin) {
-          this.stats.belowMaf++;
-          continue;
-        }
-        this.residualizer.residualize(x);
-        let nn = 0;
-        for (let j = 0; j < n; j++) nn += x[j] * x[j];
-        const norm = Math.sqrt(nn);
-        if (!(norm > 1e-8 * Math.sqrt(varSum))) {
-          this.stats.collinearWithCovariates++;
-          continue;
-        }
+        const { norm, af: a, maSamples: ms, maCount: mc } = prep;
         const row = new Float64Array(n);
         for (let j = 0; j < n; j++) row[j] = x[j] / norm;
         rows.push(row);
