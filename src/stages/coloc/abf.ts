@@ -242,3 +242,64 @@ export function colocBfBf(
     return { i, j, nsnps: k, hit1: shared1[argmax(l1)], hit2: shared2[argmax(l2)], pp, snpPPH4 };
   });
 }
+
+/** One trait's statistics for the ABFs (coloc's dataset list). */
+export interface AbfTrait {
+  type: TraitType;
+  beta?: ArrayLike<number>;
+  varbeta?: ArrayLike<number>;
+  pvalues?: ArrayLike<number>;
+  maf?: ArrayLike<number>;
+  /** Sample size, per SNP. */
+  n?: ArrayLike<number>;
+  sdY?: number;
+  /** Case fraction (case-control traits from p-values). */
+  s?: number;
+}
+
+export interface TraitAbf {
+  labf: Float64Array;
+  /** The sdY used (given or estimated) for quantitative traits with estimates. */
+  sdY?: number;
+  sdYEstimated: boolean;
+  from: 'estimates' | 'pvalues';
+}
+
+/** Describes what is missing for a trait's ABFs, or undefined when complete (coloc's check_dataset rules). */
+export function abfInputProblem(t: AbfTrait): string | undefined {
+  if (t.beta && t.varbeta) {
+    if (t.type === 'quant' && t.sdY === undefined && !(t.maf && t.n))
+      return 'a quantitative trait needs sdY, or MAF and N so sdY can be estimated from varbeta';
+    return undefined;
+  }
+  if (!t.pvalues || !t.maf) return 'needs beta and varbeta (or se), or p-values and MAF';
+  if (!t.n) return 'ABFs from p-values need the sample size N';
+  if (t.type === 'cc' && t.s === undefined)
+    return 'a case-control trait from p-values needs s, the fraction of cases';
+  return undefined;
+}
+
+/** process.dataset: the per-SNP lABFs of a trait (estimates preferred over p-values, as coloc). */
+export function traitLabf(t: AbfTrait): TraitAbf {
+  const problem = abfInputProblem(t);
+  if (problem) throw new RangeError(problem);
+  if (t.beta && t.varbeta) {
+    let sdY = t.sdY;
+    let estimated = false;
+    if (t.type === 'quant' && sdY === undefined) {
+      sdY = estimateSdY(t.varbeta, t.maf!, t.n!);
+      estimated = true;
+      if (sdY === undefined) throw new RangeError('estimated sdY is negative: give sdY');
+    }
+    const { beta, varbeta } = t;
+    const labf = Float64Array.from({ length: beta.length }, (_, i) =>
+      labfFromEstimate(beta[i], varbeta[i], t.type, sdY ?? 1),
+    );
+    return { labf, sdY: t.type === 'quant' ? sdY : undefined, sdYEstimated: estimated, from: 'estimates' };
+  }
+  const { pvalues, maf, n } = t;
+  const labf = Float64Array.from({ length: pvalues!.length }, (_, i) =>
+    labfFromPvalue(pvalues![i], maf![i], t.type, n![i], t.s),
+  );
+  return { labf, sdYEstimated: false, from: 'pvalues' };
+}
