@@ -546,7 +546,16 @@ export async function fineMapSumstats(
   const z = zScores(s);
   const zSub = Float64Array.from(m.rows, (k) => z[k]);
   let asym = 0;
-  const fit = fineMapSummary(zSub, m.r, N, { ...options, onAsymmetry: (d) => (asym = d) });
+  let fit: LocusFit;
+  try {
+    fit = fineMapSummary(zSub, m.r, N, { ...options, onAsymmetry: (d) => (asym = d) });
+  } catch (e) {
+    if (!(e instanceof SusieNumericError)) throw e;
+    throw new InputError(`susie_rss failed: ${e.message}`, {
+      file: s.file,
+      hint: `Check that the z-scores and the LD (${source}) come from the same alleles and population, and that n = ${N} is right`,
+    });
+  }
   if (asym > 1e-8)
     log.warn(`LD matrix is not symmetric (max |r_ij − r_ji| = ${asym.toExponential(2)}); used (R + Rᵀ)/2`);
   const pick = <T>(arr: ArrayLike<T> | undefined, fill: T) => m.rows.map((k) => (arr ? arr[k] : fill));
