@@ -8,6 +8,8 @@ nextflow.enable.dsl = 2
 include { IMPORT    } from './modules/import/main.nf'
 include { NORMALIZE } from './modules/normalize/main.nf'
 include { CIS       } from './modules/cis/main.nf'
+include { FINEMAP   } from './modules/finemap/main.nf'
+include { COLOC     } from './modules/coloc/main.nf'
 
 workflow {
     if (!params.counts) {
@@ -25,5 +27,14 @@ workflow {
         IMPORT(genotypes_ch, sidecars_ch)
         covariates_ch = params.covariates ? Channel.fromPath(params.covariates, checkIfExists: true) : Channel.value(file("${projectDir}/assets/NO_FILE"))
         CIS(IMPORT.out.genotypes, NORMALIZE.out.phenotypes, covariates_ch)
+        if (params.finemap) {
+            FINEMAP(IMPORT.out.genotypes, NORMALIZE.out.phenotypes, covariates_ch, CIS.out.permutations)
+            if (params.gwas) {
+                gwas_ch = Channel.fromPath(params.gwas, checkIfExists: true)
+                COLOC(FINEMAP.out.pip, FINEMAP.out.cs, gwas_ch, IMPORT.out.genotypes)
+            }
+        }
+    } else if (params.finemap || params.gwas) {
+        error "--finemap and --gwas need --genotypes"
     }
 }
