@@ -10,22 +10,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { openGenotypes } from '../../src/io/genotypes/index.js';
-import { openParquet, toFloat64, toStrings } from '../../src/io/parquet.js';
+import { toFloat64, toStrings } from '../../src/io/parquet.js';
 import { runCli, tempDir } from '../helpers/cli.js';
-import { sharedPath } from '../helpers/shared.js';
+import { readColumns, sharedPath } from '../helpers/shared.js';
 
 const GENE = 'ENSG00000100321.10';
 const vcf = sharedPath('data', 'geuvadis_chr22', '1kg_phase1_chr22_seqarray_geuvadis330.vcf.gz');
 const cov = sharedPath('refs', 'cis_sparse', 'covariates.txt.gz');
 const dir = tempDir('qtlflow-chain-');
 const out = (f: string) => join(dir, f);
-
-async function columns(path: string, names: string[]) {
-  const t = await openParquet(path);
-  const o: Record<string, ArrayLike<unknown>> = {};
-  for (const n of names) o[n] = (await t.column(n)) as ArrayLike<unknown>;
-  return { t, o };
-}
 
 beforeAll(() => {
   // the gene and its nine nearest neighbours by TSS: a small phenotype file for a quick run
@@ -79,7 +72,7 @@ describe('cis → finemap → coloc on Geuvadis chr22', () => {
       out('fm'),
     ]);
     expect(r.code).toBe(0);
-    const perm = await columns(out('geu.cis_qtl.parquet'), ['phenotype_id', 'qval']);
+    const perm = await readColumns(out('geu.cis_qtl.parquet'), ['phenotype_id', 'qval']);
     const q = toFloat64(perm.o.qval as Float64Array);
     const eGenes = toStrings(perm.o.phenotype_id as string[]).filter((_, i) => q[i] <= 0.05);
     expect(eGenes).toContain(GENE);
@@ -87,7 +80,7 @@ describe('cis → finemap → coloc on Geuvadis chr22', () => {
     expect(summary.phenotypes.fine_mapped).toBe(eGenes.length);
     expect(summary.variants.monomorphic).toBeGreaterThan(0);
     const L = 10;
-    const pip = await columns(out('fm.susie_pip.parquet'), [
+    const pip = await readColumns(out('fm.susie_pip.parquet'), [
       'phenotype_id',
       'variant_id',
       'pip',
@@ -105,7 +98,7 @@ describe('cis → finemap → coloc on Geuvadis chr22', () => {
       expect(Math.abs(rows.reduce((s, i) => s + a[i], 0) - 1)).toBeLessThan(1e-9);
     }
     // the marginal statistics of the SuSiE table are the cis nominal pass's
-    const nom = await columns(out('geu.cis_qtl_pairs.22.parquet'), [
+    const nom = await readColumns(out('geu.cis_qtl_pairs.22.parquet'), [
       'phenotype_id',
       'variant_id',
       'slope',
@@ -130,14 +123,14 @@ describe('cis → finemap → coloc on Geuvadis chr22', () => {
       );
     }
     expect(worst).toBeLessThan(1e-9);
-    const cs = await columns(out('fm.susie_cs.parquet'), ['phenotype_id', 'pure', 'lead_variant']);
+    const cs = await readColumns(out('fm.susie_cs.parquet'), ['phenotype_id', 'pure', 'lead_variant']);
     const csIds = toStrings(cs.o.phenotype_id as string[]);
     const pure = cs.o.pure as boolean[];
     expect(csIds.filter((g, k) => g === GENE && pure[k]).length).toBe(2);
   });
 
   test('a GWAS file built from the gene’s nominal statistics, with flipped alleles and chr22 names', async () => {
-    const nom = await columns(out('geu.cis_qtl_pairs.22.parquet'), [
+    const nom = await readColumns(out('geu.cis_qtl_pairs.22.parquet'), [
       'phenotype_id',
       'variant_id',
       'af',
@@ -201,7 +194,7 @@ describe('cis → finemap → coloc on Geuvadis chr22', () => {
     ]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('estimating sdY from maf and varbeta');
-    const s = await columns(out('abf.coloc.parquet'), [
+    const s = await readColumns(out('abf.coloc.parquet'), [
       'locus_id',
       'trait2',
       'nsnps',
@@ -214,13 +207,13 @@ describe('cis → finemap → coloc on Geuvadis chr22', () => {
     expect(k).toBeGreaterThanOrEqual(0);
     expect(toStrings(s.o.trait2 as string[])[k]).toBe('gwas');
     expect((s.o['PP.H4'] as Float64Array)[k]).toBeGreaterThan(0.99);
-    const perm = await columns(out('geu.cis_qtl.parquet'), ['phenotype_id', 'variant_id']);
+    const perm = await readColumns(out('geu.cis_qtl.parquet'), ['phenotype_id', 'variant_id']);
     const lead = (perm.o.variant_id as string[])[toStrings(perm.o.phenotype_id as string[]).indexOf(GENE)];
     expect([(s.o.hit1 as string[])[k], (s.o.hit2 as string[])[k]]).toEqual([lead, lead]);
     const summary = JSON.parse(readFileSync(out('abf.summary.json'), 'utf8'));
     expect(summary.snp_matching.swap).toBeGreaterThan(0);
     expect(summary.snp_matching.alleleMismatch).toBe(0);
-    const snp = await columns(out('abf.coloc_snp.parquet'), ['locus_id', 'allele_flip', 'snp', 'snp2']);
+    const snp = await readColumns(out('abf.coloc_snp.parquet'), ['locus_id', 'allele_flip', 'snp', 'snp2']);
     const mine = toStrings(snp.o.locus_id as string[]).flatMap((g, i) => (g === GENE ? [i] : []));
     const flips = mine.filter((i) => (snp.o.allele_flip as boolean[])[i]).length;
     expect(flips).toBe(Math.ceil(mine.length / 3));
@@ -244,7 +237,7 @@ describe('cis → finemap → coloc on Geuvadis chr22', () => {
       out('susie'),
     ]);
     expect(r.code).toBe(0);
-    const s = await columns(out('susie.coloc.parquet'), [
+    const s = await readColumns(out('susie.coloc.parquet'), [
       'locus_id',
       'idx1',
       'idx2',

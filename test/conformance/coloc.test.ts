@@ -5,23 +5,16 @@
  */
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { openParquet, toFloat64, toInt32, toStrings } from '../../src/io/parquet.js';
+import { toFloat64, toInt32, toStrings } from '../../src/io/parquet.js';
 import { combineAbf } from '../../src/stages/coloc/abf.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { requireSusieR, runR } from '../helpers/peers.js';
-import { readTsv, sharedPath } from '../helpers/shared.js';
+import { readColumns, readTsv, sharedPath } from '../helpers/shared.js';
 
 const D = (f: string) => sharedPath('data', 'coloc', f);
 const meta = Object.fromEntries(
   readTsv(D('coloc_test_data_meta.tsv')).rows.map((r) => [r[0], { N: r[1], sdY: r[2] }]),
 );
-
-async function readTable(path: string, cols: string[]) {
-  const t = await openParquet(path);
-  const out: Record<string, ArrayLike<unknown>> = {};
-  for (const c of cols) out[c] = (await t.column(c)) as ArrayLike<unknown>;
-  return { t, out };
-}
 
 describe('coloc.abf on coloc test data D1 vs D2', () => {
   const dir = tempDir('qtlflow-coloc-');
@@ -51,7 +44,7 @@ describe('coloc.abf on coloc test data D1 vs D2', () => {
     ]);
     expect([r.code, r.stderr]).toEqual([0, '']);
     const pps = ['PP.H0', 'PP.H1', 'PP.H2', 'PP.H3', 'PP.H4'];
-    const { t, out } = await readTable(join(dir, 'abf.coloc.parquet'), ['nsnps', 'method', ...pps]);
+    const { t, o: out } = await readColumns(join(dir, 'abf.coloc.parquet'), ['nsnps', 'method', ...pps]);
     expect(t.numRows).toBe(1);
     expect(t.meta.schema).toBe('coloc/2');
     expect((out.nsnps as Int32Array)[0]).toBe(Number(e.nsnps));
@@ -63,9 +56,9 @@ describe('coloc.abf on coloc test data D1 vs D2', () => {
       [...e.source_of_expected_values.matchAll(/(s\d+)=([0-9.]+)/g)].map((m) => [m[1], Number(m[2])]),
     );
     expect(Object.keys(snpPP).length).toBeGreaterThanOrEqual(2);
-    const s = await readTable(join(dir, 'abf.coloc_snp.parquet'), ['snp', 'SNP.PP.H4']);
-    const ids = toStrings(s.out.snp as string[]);
-    const pp = toFloat64(s.out['SNP.PP.H4'] as Float64Array);
+    const s = await readColumns(join(dir, 'abf.coloc_snp.parquet'), ['snp', 'SNP.PP.H4']);
+    const ids = toStrings(s.o.snp as string[]);
+    const pp = toFloat64(s.o['SNP.PP.H4'] as Float64Array);
     for (const [snp, v] of Object.entries(snpPP))
       expect(Math.abs(pp[ids.indexOf(snp)] - v)).toBeLessThan(1e-7);
     console.log(`coloc.abf D1 vs D2: |ΔPP.H0…H4| ${diffs.map((d) => d.toExponential(1)).join(', ')}`);
@@ -152,7 +145,7 @@ for (ds in c("D3", "D4")) {
     ]);
     expect([r.code, r.stderr]).toEqual([0, '']);
     const pps = ['PP.H0', 'PP.H1', 'PP.H2', 'PP.H3', 'PP.H4'];
-    const { out } = await readTable(join(dir, 'susie.coloc.parquet'), [
+    const { o: out } = await readColumns(join(dir, 'susie.coloc.parquet'), [
       'idx1',
       'idx2',
       'hit1',

@@ -38,6 +38,19 @@ function ourSets(fit: SusieFit, names: string[]): RefCs[] {
     }));
 }
 
+/** Credible-set lines written by the R scripts: name, coverage, min/mean/median |r|, members. */
+function parseRefSets(lines: string[]): RefCs[] {
+  return lines.map((l) => {
+    const f = l.split(' ');
+    return {
+      name: f[0],
+      coverage: Number(f[1]),
+      purity: f.slice(2, 5).map(Number),
+      variables: f[5].split(','),
+    };
+  });
+}
+
 function expectSameSets(ours: RefCs[], ref: RefCs[], label: string): number {
   expect([label, ours.map((c) => c.name)]).toEqual([label, ref.map((c) => c.name)]);
   let worst = 0;
@@ -162,15 +175,7 @@ for (ds in c("D1", "D2", "D3", "D4")) {
     expect(dLbf).toBeLessThan(1e-4);
     expect(Math.abs(fit.niter - Number(niter))).toBeLessThanOrEqual(1);
     expect(fit.converged).toBe(conv === 'TRUE');
-    const ref = csLines.slice(1).map((l) => {
-      const f = l.split(' ');
-      return {
-        name: f[0],
-        coverage: Number(f[1]),
-        purity: f.slice(2, 5).map(Number),
-        variables: f[5].split(','),
-      };
-    });
+    const ref = parseRefSets(csLines.slice(1));
     const names = Array.from({ length: p }, (_, j) => String(j + 1));
     const dCs = expectSameSets(ourSets(fit, names), ref, ds);
     console.log(
@@ -206,7 +211,10 @@ describe('finemap CLI on Geuvadis chr22 vs susieR on the same residualized data'
       join(dir, 'fm'),
       '--quiet',
     ]);
-    expect([r.code, r.stderr]).toEqual([0, expect.stringMatching(/monomorphic variants in the windows were left out/)]);
+    expect([r.code, r.stderr]).toEqual([
+      0,
+      expect.stringMatching(/monomorphic variants in the windows were left out/),
+    ]);
     // genotypes of each window as bcftools sees them, in the phenotype file's sample order
     const bed = readTsv(phen);
     const samples = bed.header.slice(4);
@@ -310,15 +318,7 @@ cat("ok\\n")
           purity: cs.purity.map((col) => col[k]),
           variables: cs.variants[k].split(',').map((v) => String(idToPos.get(v))),
         }));
-      const ref2 = csLines.slice(1).map((l) => {
-        const f = l.split(' ');
-        return {
-          name: f[0],
-          coverage: Number(f[1]),
-          purity: f.slice(2, 5).map(Number),
-          variables: f[5].split(','),
-        };
-      });
+      const ref2 = parseRefSets(csLines.slice(1));
       expectSameSets(ours, ref2, g);
       sets += ours.length;
     }

@@ -24,10 +24,17 @@ import { runStage, stageParams, withCommonOptions } from '../framework.js';
 import type { CommonArgs, StageContext } from '../framework.js';
 import { withSumstatsColumns } from '../sumstats-flags.js';
 import type { SumstatsFlagArgs } from '../sumstats-flags.js';
-import { fineMapSumstats, loadSumstats, sumstatsVariants, susieOptionsOf } from './finemap.js';
+import {
+  fineMapSumstats,
+  loadSumstats,
+  sumstatsVariants,
+  susieOptionsOf,
+  withSusieOptions,
+} from './finemap.js';
+import type { SusieFlagArgs } from './finemap.js';
 import { openSync, readSync, closeSync } from 'node:fs';
 
-export interface ColocArgs extends CommonArgs, SumstatsFlagArgs {
+export interface ColocArgs extends CommonArgs, SumstatsFlagArgs, SusieFlagArgs {
   dataset1: string;
   dataset2: string;
   method: 'abf' | 'susie';
@@ -53,14 +60,6 @@ export interface ColocArgs extends CommonArgs, SumstatsFlagArgs {
   'all-pairs': boolean;
   'overlap-min': number;
   out: string;
-  L: number;
-  coverage: number;
-  'min-abs-corr': number;
-  'estimate-prior-variance': boolean;
-  'scaled-prior-variance': number;
-  'estimate-residual-variance'?: boolean;
-  'max-iter': number;
-  tol: number;
 }
 
 function builder(y: Argv): Argv<ColocArgs> {
@@ -127,17 +126,6 @@ function builder(y: Argv): Argv<ColocArgs> {
       describe: 'susie: drop signals with less posterior than this on the shared SNPs (coloc.bf_bf)',
     })
     .option('out', { type: 'string', demandOption: true, describe: 'Output prefix' })
-    .option('L', { type: 'number', default: 10, describe: 'susie_rss on text datasets: single effects' })
-    .option('coverage', { type: 'number', default: 0.95, describe: 'susie_rss: credible-set coverage' })
-    .option('min-abs-corr', { type: 'number', default: 0.5, describe: 'susie_rss: purity threshold' })
-    .option('estimate-prior-variance', { type: 'boolean', default: true, describe: 'susie_rss: estimate V' })
-    .option('scaled-prior-variance', { type: 'number', default: 0.2, describe: 'susie_rss: prior variance' })
-    .option('estimate-residual-variance', {
-      type: 'boolean',
-      describe: 'susie_rss: estimate σ² (default no)',
-    })
-    .option('max-iter', { type: 'number', default: 100, describe: 'susie_rss: iterations at most' })
-    .option('tol', { type: 'number', default: 1e-3, describe: 'susie_rss: ELBO tolerance' })
     .check((argv) => {
       const a = argv as unknown as Record<string, number | undefined>;
       for (const p of ['p1', 'p2', 'p12'] as const)
@@ -152,7 +140,8 @@ function builder(y: Argv): Argv<ColocArgs> {
         throw new Error('--overlap-min must be in [0, 1]');
       return true;
     });
-  return withSumstatsColumns(withCommonOptions(b)) as unknown as Argv<ColocArgs>;
+  // SuSiE flags: for susie_rss on summary-statistics datasets (--method susie)
+  return withSusieOptions(withSumstatsColumns(withCommonOptions(b))) as unknown as Argv<ColocArgs>;
 }
 
 type DatasetKind = 'cis_nominal' | 'susie' | 'sumstats';

@@ -37,7 +37,19 @@ import type { Logger } from '../log.js';
 import { sumstatsMapping, withSumstatsColumns } from '../sumstats-flags.js';
 import type { SumstatsFlagArgs } from '../sumstats-flags.js';
 
-export interface FinemapArgs extends CommonArgs, SumstatsFlagArgs {
+/** The SuSiE flags of `finemap`, also taken by `coloc --method susie` for susie_rss on text datasets. */
+export interface SusieFlagArgs {
+  L: number;
+  coverage: number;
+  'min-abs-corr': number;
+  'estimate-prior-variance': boolean;
+  'scaled-prior-variance': number;
+  'estimate-residual-variance'?: boolean;
+  'max-iter': number;
+  tol: number;
+}
+
+export interface FinemapArgs extends CommonArgs, SumstatsFlagArgs, SusieFlagArgs {
   genotypes?: string;
   phenotypes?: string;
   covariates?: string;
@@ -50,136 +62,128 @@ export interface FinemapArgs extends CommonArgs, SumstatsFlagArgs {
   trait?: string;
   region?: string;
   out: string;
-  L: number;
-  coverage: number;
-  'min-abs-corr': number;
-  'estimate-prior-variance': boolean;
-  'scaled-prior-variance': number;
-  'estimate-residual-variance'?: boolean;
-  'max-iter': number;
-  tol: number;
   window: number;
   'maf-min': number;
   'min-samples': number;
 }
 
+export function withSusieOptions<T>(y: Argv<T>): Argv<T & SusieFlagArgs> {
+  return y
+    .option('L', { type: 'number', default: 10, describe: 'Number of single effects' })
+    .option('coverage', { type: 'number', default: 0.95, describe: 'Credible-set coverage' })
+    .option('min-abs-corr', {
+      type: 'number',
+      default: 0.5,
+      describe: 'Purity: minimum |r| between members of a reported credible set',
+    })
+    .option('estimate-prior-variance', {
+      type: 'boolean',
+      default: true,
+      describe: 'Estimate each effect’s prior variance (--no-estimate-prior-variance: fixed)',
+    })
+    .option('scaled-prior-variance', {
+      type: 'number',
+      default: 0.2,
+      describe: 'Prior variance as a fraction of var(y) (initial value when estimated)',
+    })
+    .option('estimate-residual-variance', {
+      type: 'boolean',
+      describe: 'Estimate σ² (default: yes for individual data, no for summary statistics, as susieR)',
+    })
+    .option('max-iter', { type: 'number', default: 100, describe: 'IBSS iterations at most' })
+    .option('tol', { type: 'number', default: 1e-3, describe: 'Stop when the ELBO rises by less than this' })
+    .check((a) => {
+      if (!(Number.isInteger(a.L) && a.L >= 1)) throw new Error('--L must be an integer ≥ 1');
+      if (!(a.coverage > 0 && a.coverage < 1)) throw new Error('--coverage must be between 0 and 1');
+      if (!(a['min-abs-corr'] >= 0 && a['min-abs-corr'] <= 1))
+        throw new Error('--min-abs-corr must be in [0, 1]');
+      if (!(a['scaled-prior-variance'] >= 0 && a['scaled-prior-variance'] <= 1))
+        throw new Error('--scaled-prior-variance must be in [0, 1]');
+      if (!(Number.isInteger(a['max-iter']) && a['max-iter'] >= 1)) throw new Error('--max-iter must be ≥ 1');
+      if (!(a.tol > 0)) throw new Error('--tol must be > 0');
+      return true;
+    }) as Argv<T & SusieFlagArgs>;
+}
+
 function builder(y: Argv): Argv<FinemapArgs> {
-  return withSumstatsColumns(
-    withCommonOptions(
-      y
-        .option('genotypes', {
-          type: 'string',
-          describe: 'Genotypes (any format import reads); with --sumstats: the LD reference panel',
-        })
-        .option('phenotypes', { type: 'string', describe: 'Phenotypes: BED(.gz) or phenotypes Parquet' })
-        .option('covariates', {
-          type: 'string',
-          describe: 'Covariates (Parquet or text), regressed out of y and X',
-        })
-        .option('cis', {
-          type: 'string',
-          describe: 'cis permutation table (cis --mode permute): fine-map its eGenes',
-        })
-        .option('fdr', { type: 'number', default: 0.05, describe: 'eGenes: qval ≤ this in the --cis table' })
-        .option('phenotype-ids', { type: 'string', array: true, describe: 'Fine-map these phenotypes' })
-        .option('sumstats', {
-          type: 'string',
-          describe: 'Summary statistics of one locus (TSV/CSV(.gz)): susie_rss instead of individual data',
-        })
-        .option('ld', {
-          type: 'string',
-          describe: 'LD matrix file for --sumstats (square, variant IDs as header)',
-        })
-        .option('n', {
-          type: 'number',
-          describe: 'Sample size of --sumstats (default: median of its N column)',
-        })
-        .option('trait', {
-          type: 'string',
-          describe: 'Name of the --sumstats locus (default: the file name)',
-        })
-        .option('region', { type: 'string', describe: 'Use only --sumstats rows in chr:start-end' })
-        .option('out', { type: 'string', demandOption: true, describe: 'Output prefix' })
-        .option('L', { type: 'number', default: 10, describe: 'Number of single effects' })
-        .option('coverage', { type: 'number', default: 0.95, describe: 'Credible-set coverage' })
-        .option('min-abs-corr', {
-          type: 'number',
-          default: 0.5,
-          describe: 'Purity: minimum |r| between members of a reported credible set',
-        })
-        .option('estimate-prior-variance', {
-          type: 'boolean',
-          default: true,
-          describe: 'Estimate each effect’s prior variance (--no-estimate-prior-variance: fixed)',
-        })
-        .option('scaled-prior-variance', {
-          type: 'number',
-          default: 0.2,
-          describe: 'Prior variance as a fraction of var(y) (initial value when estimated)',
-        })
-        .option('estimate-residual-variance', {
-          type: 'boolean',
-          describe: 'Estimate σ² (default: yes for individual data, no for --sumstats, as susieR)',
-        })
-        .option('max-iter', { type: 'number', default: 100, describe: 'IBSS iterations at most' })
-        .option('tol', {
-          type: 'number',
-          default: 1e-3,
-          describe: 'Stop when the ELBO rises by less than this',
-        })
-        .option('window', { type: 'number', default: 1_000_000, describe: 'cis window (bp) around the TSS' })
-        .option('maf-min', { type: 'number', default: 0, describe: 'Use variants with MAF ≥ X' })
-        .option('min-samples', { type: 'number', default: 10, describe: 'Fail with fewer shared samples' })
-        .check((a) => {
-          if (a.sumstats) {
-            if (!a.ld && !a.genotypes) throw new Error('--sumstats needs --ld or --genotypes (an LD panel)');
-            if (a.phenotypes || a.cis || a['phenotype-ids'])
-              throw new Error(
-                '--sumstats fine-maps one summary-statistics locus: drop --phenotypes/--cis/--phenotype-ids',
-              );
-          } else {
-            if (!a.genotypes || !a.phenotypes)
-              throw new Error(
-                '--genotypes and --phenotypes are required (or --sumstats for summary statistics)',
-              );
-            if (!a.cis === !a['phenotype-ids'])
-              throw new Error(
-                'name the phenotypes to fine-map: --cis PERMUTATION_TABLE or --phenotype-ids (one of them)',
-              );
-          }
-          if (!(Number.isInteger(a.L) && a.L >= 1)) throw new Error('--L must be an integer ≥ 1');
-          if (!(a.coverage > 0 && a.coverage < 1)) throw new Error('--coverage must be between 0 and 1');
-          if (!(a['min-abs-corr'] >= 0 && a['min-abs-corr'] <= 1))
-            throw new Error('--min-abs-corr must be in [0, 1]');
-          if (!(a['scaled-prior-variance'] >= 0 && a['scaled-prior-variance'] <= 1))
-            throw new Error('--scaled-prior-variance must be in [0, 1]');
-          if (!(Number.isInteger(a['max-iter']) && a['max-iter'] >= 1))
-            throw new Error('--max-iter must be ≥ 1');
-          if (!(a.tol > 0)) throw new Error('--tol must be > 0');
-          if (!(a.fdr > 0 && a.fdr < 1)) throw new Error('--fdr must be between 0 and 1');
-          if (!(a.window >= 0)) throw new Error('--window must be ≥ 0');
-          if (a.n !== undefined && !(a.n > 1)) throw new Error('--n must be > 1');
-          return true;
-        }),
+  return withSusieOptions(
+    withSumstatsColumns(
+      withCommonOptions(
+        y
+          .option('genotypes', {
+            type: 'string',
+            describe: 'Genotypes (any format import reads); with --sumstats: the LD reference panel',
+          })
+          .option('phenotypes', { type: 'string', describe: 'Phenotypes: BED(.gz) or phenotypes Parquet' })
+          .option('covariates', {
+            type: 'string',
+            describe: 'Covariates (Parquet or text), regressed out of y and X',
+          })
+          .option('cis', {
+            type: 'string',
+            describe: 'cis permutation table (cis --mode permute): fine-map its eGenes',
+          })
+          .option('fdr', {
+            type: 'number',
+            default: 0.05,
+            describe: 'eGenes: qval ≤ this in the --cis table',
+          })
+          .option('phenotype-ids', { type: 'string', array: true, describe: 'Fine-map these phenotypes' })
+          .option('sumstats', {
+            type: 'string',
+            describe: 'Summary statistics of one locus (TSV/CSV(.gz)): susie_rss instead of individual data',
+          })
+          .option('ld', {
+            type: 'string',
+            describe: 'LD matrix file for --sumstats (square, variant IDs as header)',
+          })
+          .option('n', {
+            type: 'number',
+            describe: 'Sample size of --sumstats (default: median of its N column)',
+          })
+          .option('trait', {
+            type: 'string',
+            describe: 'Name of the --sumstats locus (default: the file name)',
+          })
+          .option('region', { type: 'string', describe: 'Use only --sumstats rows in chr:start-end' })
+          .option('out', { type: 'string', demandOption: true, describe: 'Output prefix' })
+          .option('window', {
+            type: 'number',
+            default: 1_000_000,
+            describe: 'cis window (bp) around the TSS',
+          })
+          .option('maf-min', { type: 'number', default: 0, describe: 'Use variants with MAF ≥ X' })
+          .option('min-samples', { type: 'number', default: 10, describe: 'Fail with fewer shared samples' })
+          .check((a) => {
+            if (a.sumstats) {
+              if (!a.ld && !a.genotypes)
+                throw new Error('--sumstats needs --ld or --genotypes (an LD panel)');
+              if (a.phenotypes || a.cis || a['phenotype-ids'])
+                throw new Error(
+                  '--sumstats fine-maps one summary-statistics locus: drop --phenotypes/--cis/--phenotype-ids',
+                );
+            } else {
+              if (!a.genotypes || !a.phenotypes)
+                throw new Error(
+                  '--genotypes and --phenotypes are required (or --sumstats for summary statistics)',
+                );
+              if (!a.cis === !a['phenotype-ids'])
+                throw new Error(
+                  'name the phenotypes to fine-map: --cis PERMUTATION_TABLE or --phenotype-ids (one of them)',
+                );
+            }
+            if (!(a.fdr > 0 && a.fdr < 1)) throw new Error('--fdr must be between 0 and 1');
+            if (!(a.window >= 0)) throw new Error('--window must be ≥ 0');
+            if (a.n !== undefined && !(a.n > 1)) throw new Error('--n must be > 1');
+            return true;
+          }),
+      ),
     ),
   ) as unknown as Argv<FinemapArgs>;
 }
 
 /** The SuSiE options of a command line (shared with `coloc --method susie`). */
-export function susieOptionsOf(
-  a: Pick<
-    FinemapArgs,
-    | 'L'
-    | 'coverage'
-    | 'min-abs-corr'
-    | 'estimate-prior-variance'
-    | 'scaled-prior-variance'
-    | 'estimate-residual-variance'
-    | 'max-iter'
-    | 'tol'
-  >,
-  summaryData: boolean,
-): Partial<SusieOptions> {
+export function susieOptionsOf(a: SusieFlagArgs, summaryData: boolean): Partial<SusieOptions> {
   return {
     L: a.L,
     coverage: a.coverage,

@@ -82,6 +82,11 @@ export interface Posteriors {
   pp: [number, number, number, number, number];
 }
 
+/** lABF₁ + lABF₂ per SNP: the log BF of one variant causal for both traits. */
+function sumOfLabf(l1: ArrayLike<number>, l2: ArrayLike<number>): Float64Array {
+  return Float64Array.from({ length: l1.length }, (_, i) => l1[i] + l2[i]);
+}
+
 /** combine.abf: posterior probabilities of H0…H4 from the per-SNP lABFs of the shared SNPs. */
 export function combineAbf(
   l1: ArrayLike<number>,
@@ -91,8 +96,7 @@ export function combineAbf(
   p12: number,
 ) {
   if (l1.length !== l2.length) throw new RangeError('lABF vectors differ in length');
-  const lsum = new Float64Array(l1.length);
-  for (let i = 0; i < lsum.length; i++) lsum[i] = l1[i] + l2[i];
+  const lsum = sumOfLabf(l1, l2);
   const s1 = logSum(l1);
   const s2 = logSum(l2);
   const s12 = logSum(lsum);
@@ -109,8 +113,7 @@ export function combineAbf(
 
 /** SNP.PP.H4: each shared SNP's share of exp(lABF₁ + lABF₂). */
 export function snpPosteriorH4(l1: ArrayLike<number>, l2: ArrayLike<number>): Float64Array {
-  const lsum = new Float64Array(l1.length);
-  for (let i = 0; i < lsum.length; i++) lsum[i] = l1[i] + l2[i];
+  const lsum = sumOfLabf(l1, l2);
   const denom = logSum(lsum);
   return lsum.map((v) => Math.exp(v - denom));
 }
