@@ -24,21 +24,34 @@ const DESCRIBE: Record<SumstatsField, string> = {
 
 export type SumstatsFlagArgs = Partial<Record<`${string}-col`, string>>;
 
-export function withSumstatsColumns<T>(y: Argv<T>): Argv<T & SumstatsFlagArgs> {
+/**
+ * Adds `--<field>-col` for every field; with `perDataset`, also `--<field>-col1` and `--<field>-col2`, which
+ * override the shared flag for dataset 1 or 2 (coloc, when both datasets are text files with different names).
+ */
+export function withSumstatsColumns<T>(y: Argv<T>, perDataset = false): Argv<T & SumstatsFlagArgs> {
   let out = y as Argv<T & SumstatsFlagArgs>;
-  for (const f of SUMSTATS_FIELDS)
+  for (const f of SUMSTATS_FIELDS) {
     out = out.option(SUMSTATS_FLAGS[f], {
       type: 'string',
       describe: `Summary-statistics column: ${DESCRIBE[f]}`,
     }) as Argv<T & SumstatsFlagArgs>;
+    if (perDataset)
+      for (const k of [1, 2])
+        out = out.option(`${SUMSTATS_FLAGS[f]}${k}`, {
+          type: 'string',
+          describe: `As --${SUMSTATS_FLAGS[f]}, for dataset ${k} only`,
+        }) as Argv<T & SumstatsFlagArgs>;
+  }
   return out;
 }
 
-export function sumstatsMapping(a: object): SumstatsMapping {
+/** The column mapping of the flags; `k` picks dataset k's own flags over the shared ones. */
+export function sumstatsMapping(a: object, k?: 1 | 2): SumstatsMapping {
   const m: SumstatsMapping = {};
   const args = a as Record<string, unknown>;
   for (const f of SUMSTATS_FIELDS) {
-    const v = args[SUMSTATS_FLAGS[f]];
+    const own = k !== undefined ? args[`${SUMSTATS_FLAGS[f]}${k}`] : undefined;
+    const v = typeof own === 'string' ? own : args[SUMSTATS_FLAGS[f]];
     if (typeof v === 'string') m[f] = v;
   }
   return m;

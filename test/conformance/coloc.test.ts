@@ -4,7 +4,8 @@
  * to break the single-causal-variant assumption) against the posteriors of susieR's own susie_rss log BFs.
  */
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { toFloat64, toInt32, toStrings } from '../../src/io/parquet.js';
 import { combineAbf } from '../../src/stages/coloc/abf.js';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -62,6 +63,41 @@ describe('coloc.abf on coloc test data D1 vs D2', () => {
     for (const [snp, v] of Object.entries(snpPP))
       expect(Math.abs(pp[ids.indexOf(snp)] - v)).toBeLessThan(1e-7);
     console.log(`coloc.abf D1 vs D2: |ΔPP.H0…H4| ${diffs.map((d) => d.toExponential(1)).join(', ')}`);
+  });
+
+  test('the same dataset as gzipped CSV with other column names, mapped by flags, gives the same posteriors (dataset-2 mapping flags)', async () => {
+    const d2 = readTsv(D('coloc_test_data_D2.tsv.gz'));
+    const csv = [
+      'MarkerID,Effect,Var_Effect,Freq_Minor',
+      ...d2.rows.map((r) => [r[0], r[2], r[3], r[4]].join(',')),
+    ];
+    writeFileSync(join(dir, 'd2.csv.gz'), gzipSync(csv.join('\n') + '\n'));
+    const r = runCli([
+      'coloc',
+      '--dataset1',
+      D('coloc_test_data_D1.tsv.gz'),
+      '--dataset2',
+      join(dir, 'd2.csv.gz'),
+      '--sdY1',
+      meta.D1.sdY,
+      '--sdY2',
+      meta.D2.sdY,
+      '--snp-col2',
+      'MarkerID',
+      '--beta-col2',
+      'Effect',
+      '--varbeta-col2',
+      'Var_Effect',
+      '--maf-col2',
+      'Freq_Minor',
+      '--out',
+      join(dir, 'csv'),
+      '--quiet',
+    ]);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const { o } = await readColumns(join(dir, 'csv.coloc.parquet'), ['PP.H4', 'nsnps']);
+    expect(Math.abs(toFloat64(o['PP.H4'] as Float64Array)[0] - Number(e['PP.H4']))).toBeLessThan(1e-6);
+    expect((o.nsnps as Int32Array)[0]).toBe(Number(e.nsnps));
   });
 
   test('sdY estimated from varbeta and MAF when not given, with coloc’s warning', async () => {

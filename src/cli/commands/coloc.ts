@@ -141,7 +141,7 @@ function builder(y: Argv): Argv<ColocArgs> {
       return true;
     });
   // SuSiE flags: for susie_rss on summary-statistics datasets (--method susie)
-  return withSusieOptions(withSumstatsColumns(withCommonOptions(b))) as unknown as Argv<ColocArgs>;
+  return withSusieOptions(withSumstatsColumns(withCommonOptions(b), true)) as unknown as Argv<ColocArgs>;
 }
 
 type DatasetKind = 'cis_nominal' | 'susie' | 'sumstats';
@@ -381,6 +381,7 @@ async function openDataset(
     a.method === 'susie' ? 'rss' : 'abf',
     log,
     a.region,
+    k,
   );
   report[`dataset${k}`] = rep;
   const name = option<string>(a, 'trait', k) ?? basename(file).replace(/\.(tsv|csv|txt)?(\.gz|\.bgz)?$/i, '');

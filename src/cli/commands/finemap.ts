@@ -444,9 +444,10 @@ export async function loadSumstats(
   use: 'abf' | 'rss',
   log: Logger,
   regionText?: string,
+  dataset?: 1 | 2,
 ): Promise<{ s: Sumstats; report: Record<string, unknown> }> {
   const reg: Region | undefined = regionText ? parseRegion(regionText) : undefined;
-  const s = await readSumstats(file, sumstatsMapping(args), {
+  const s = await readSumstats(file, sumstatsMapping(args, dataset), {
     use,
     keep: reg
       ? (_id, chr, pos) =>
