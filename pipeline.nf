@@ -14,6 +14,8 @@ include { CIS_MERGE as MERGE_PERMUTE     } from './modules/cis_merge/main.nf'
 include { CIS_MERGE as MERGE_NOMINAL     } from './modules/cis_merge/main.nf'
 include { CIS_MERGE as MERGE_INDEPENDENT } from './modules/cis_merge/main.nf'
 include { COVERAGE  } from './modules/coverage/main.nf'
+include { FINEMAP   } from './modules/finemap/main.nf'
+include { COLOC     } from './modules/coloc/main.nf'
 
 workflow {
     if (!params.counts && !params.fragments) {
@@ -48,6 +50,15 @@ workflow {
                 CIS_NOMINAL(genotypes_v, phenotypes_v, covariates_ch, no_file, 'nominal', chunks_ch)
                 MERGE_NOMINAL(CIS_NOMINAL.out.results.collect(), 'nominal')
             }
+            if (params.finemap) {
+                FINEMAP(genotypes_v, phenotypes_v, covariates_ch, MERGE_PERMUTE.out.tables.first())
+                if (params.gwas) {
+                    gwas_ch = Channel.fromPath(params.gwas, checkIfExists: true)
+                    COLOC(FINEMAP.out.pip, FINEMAP.out.cs, gwas_ch, genotypes_v)
+                }
+            }
+        } else if (params.finemap || params.gwas) {
+            error "--finemap and --gwas need --genotypes"
         }
     }
 

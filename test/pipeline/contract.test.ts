@@ -26,6 +26,7 @@ const SAMPLE_VALUES: Record<string, string> = {
   prefix: 'cis_independent_3of7',
   prefixes: 'cis_permute_1of2 cis_permute_2of2',
   blacklistFlag: '--blacklist blacklist.bed',
+  gwasN: '--N2 10000',
 };
 
 /** The `qtlflow <stage> …` command of a module's script block, with Groovy interpolations replaced by sample values. */

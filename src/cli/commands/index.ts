@@ -5,6 +5,8 @@ import { importCommand } from './import.js';
 import { cisCommand } from './cis.js';
 import { cisMergeCommand } from './cis-merge.js';
 import { coverageCommand } from './coverage.js';
+import { finemapCommand } from './finemap.js';
+import { colocCommand } from './coloc.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const stageCommands: CommandModule<object, any>[] = [
@@ -13,4 +15,6 @@ export const stageCommands: CommandModule<object, any>[] = [
   cisCommand,
   cisMergeCommand,
   coverageCommand,
+  finemapCommand,
+  colocCommand,
 ];
