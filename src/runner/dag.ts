@@ -220,6 +220,72 @@ export function buildSteps(p: Params, outdir: string, threads: number): Step[] {
         );
       if (p.cis_nominal)
         merge('MERGE_NOMINAL', cisChunks('CIS_NOMINAL', 'nominal', [], [], []), 'CIS_NOMINAL');
+      if (p.finemap) {
+        const fm = join(dir('FINEMAP'), 'finemap');
+        steps.push({
+          id: 'FINEMAP',
+          process: 'FINEMAP',
+          stage: 'finemap',
+          args: [
+            '--genotypes',
+            genotypes,
+            '--phenotypes',
+            phenotypes,
+            ...(p.covariates ? ['--covariates', str(p.covariates)] : []),
+            '--cis',
+            permTable,
+            '--fdr',
+            str(p.fdr),
+            '--window',
+            str(p.cis_window),
+            '--L',
+            str(p.finemap_L),
+            '--coverage',
+            str(p.finemap_coverage),
+            '--min-abs-corr',
+            str(p.finemap_min_abs_corr),
+            '--out',
+            fm,
+            ...common,
+          ],
+          inputs: [genotypes, phenotypes, permTable, ...(p.covariates ? [str(p.covariates)] : [])],
+          summary: `${fm}.summary.json`,
+          after: ['NORMALIZE', 'IMPORT', 'MERGE_PERMUTE'],
+        });
+        if (p.gwas) {
+          const co = join(dir('COLOC'), 'coloc');
+          steps.push({
+            id: 'COLOC',
+            process: 'COLOC',
+            stage: 'coloc',
+            args: [
+              '--dataset1',
+              `${fm}.susie_pip.parquet`,
+              '--dataset2',
+              str(p.gwas),
+              '--method',
+              str(p.coloc_method),
+              '--type2',
+              str(p.gwas_type),
+              ...(p.gwas_n ? ['--N2', str(p.gwas_n)] : []),
+              '--genotypes',
+              genotypes,
+              '--p1',
+              str(p.coloc_p1),
+              '--p2',
+              str(p.coloc_p2),
+              '--out',
+              co,
+              ...common,
+            ],
+            inputs: [`${fm}.susie_pip.parquet`, `${fm}.susie_cs.parquet`, str(p.gwas), genotypes],
+            summary: `${co}.summary.json`,
+            after: ['FINEMAP', 'IMPORT'],
+          });
+        }
+      }
+    } else if (p.finemap || p.gwas) {
+      throw new InputError('finemap and gwas need genotypes', { hint: 'Set genotypes in the params file' });
     }
   }
 

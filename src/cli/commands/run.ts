@@ -53,6 +53,7 @@ export async function runPipeline(
     'annotation',
     'genotypes',
     'covariates',
+    'gwas',
     'fragments',
     'cell_groups',
     'chrom_sizes',
