@@ -27,6 +27,7 @@ export function leadingEigen(
   a: Float64Array,
   n: number,
   k: number,
+  seed?: number,
 ): { values: Float64Array; vectors: Float64Array; all: Float64Array } {
   if (n <= FULL_EIGEN_MAX) {
     const e = symmetricEigen(a, n);
@@ -34,7 +35,7 @@ export function leadingEigen(
     for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) vectors[i * k + c] = e.vectors[i * n + c];
     return { values: e.values.slice(0, k), vectors, all: e.values };
   }
-  const t = topEigen(a, n, k);
+  const t = topEigen(a, n, k, 1e-12, 1000, seed);
   return { values: t.values, vectors: t.vectors, all: t.values };
 }
 
@@ -58,6 +59,7 @@ export function principalComponents(
   variables: number,
   observations: number,
   k: number,
+  seed?: number,
 ): PrincipalComponents {
   const n = observations;
   const denom = n - 1;
@@ -69,7 +71,7 @@ export function principalComponents(
   let all: Float64Array;
   if (n <= variables) {
     const gram = gramOfColumns(x, variables, n);
-    const e = leadingEigen(gram, n, k);
+    const e = leadingEigen(gram, n, k, seed);
     values = e.values;
     all = e.all;
     for (let c = 0; c < k; c++) {
@@ -78,7 +80,7 @@ export function principalComponents(
     }
   } else {
     const gram = gramOfColumns(transpose(x, variables, n), n, variables);
-    const e = leadingEigen(gram, variables, k);
+    const e = leadingEigen(gram, variables, k, seed);
     values = e.values;
     all = e.all;
     for (let g = 0; g < variables; g++) {

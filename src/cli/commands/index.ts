@@ -3,6 +3,12 @@ import type { CommandModule } from 'yargs';
 import { normalizeCommand } from './normalize.js';
 import { importCommand } from './import.js';
 import { cisCommand } from './cis.js';
+import { factorsCommand } from './factors.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const stageCommands: CommandModule<object, any>[] = [importCommand, normalizeCommand, cisCommand];
+export const stageCommands: CommandModule<object, any>[] = [
+  importCommand,
+  normalizeCommand,
+  factorsCommand,
+  cisCommand,
+];

@@ -40,6 +40,8 @@ export interface PeerOptions {
   covariatePrecision: number;
   /** Observation variance PEER assumes for each expression value (adds to E[y²]). */
   phenotypeVariance: number;
+  /** Start of the subspace iteration behind the initial SVD when there are too many samples for a full one. */
+  seed?: number;
   /** Called after every iteration (progress, logging). */
   onIteration?: (iteration: number, bound: number, residualVariance: number) => void;
 }
@@ -161,7 +163,7 @@ export function fitPeer(input: PeerInput, options: PeerOptions): PeerResult {
   if (K > 0) {
     // thin SVD of the residuals (samples × genes): left singular vectors from the sample Gram matrix
     const gram = gramOfColumns(resid, G, N);
-    const e = leadingEigen(gram, N, K);
+    const e = leadingEigen(gram, N, K, options.seed);
     const u = e.vectors; // N × K, unit columns
     // PEER starts X at U (unit columns, 1/√N of the N(0, 1) prior's scale) and W at V·S; VB then needs
     // hundreds of iterations to move that scale, and PEER's residual-variance rule stops long before. The
@@ -414,14 +416,4 @@ export function fitPeer(input: PeerInput, options: PeerOptions): PeerResult {
     stoppedBy,
     varianceExplained,
   };
-}
-
-/** Y − X Wᵀ for every gene (genes × samples, row-major): PEER's residuals, covariates and factors removed. */
-export function peerResiduals(input: PeerInput, fit: PeerResult): Float64Array {
-  const { y, genes: G, samples: N } = input;
-  const Kt = fit.fixedColumns + fit.k;
-  const out = new Float64Array(G * N);
-  gemmBackend().gemmABt(fit.weights, G, fit.x, N, Kt, out);
-  for (let i = 0; i < out.length; i++) out[i] = y[i] - out[i];
-  return out;
 }
