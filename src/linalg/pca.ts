@@ -120,3 +120,64 @@ export function spdInverse(a: Float64Array, n: number): { inverse: Float64Array;
   }
   return { inverse, logDet };
 }
+
+/** Orthonormal basis (n × rank, row-major) of the centred columns of an n × p matrix; dependent columns dropped. */
+function centredBasis(m: Float64Array, n: number, p: number): { q: Float64Array[]; rank: number } {
+  const q: Float64Array[] = [];
+  for (let j = 0; j < p; j++) {
+    const v = new Float64Array(n);
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += m[i * p + j];
+    mean /= n;
+    for (let i = 0; i < n; i++) v[i] = m[i * p + j] - mean;
+    const norm0 = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+    for (let pass = 0; pass < 2; pass++)
+      for (const b of q) {
+        let d = 0;
+        for (let i = 0; i < n; i++) d += b[i] * v[i];
+        for (let i = 0; i < n; i++) v[i] -= d * b[i];
+      }
+    const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+    if (!(norm > 1e-10 * norm0)) continue;
+    for (let i = 0; i < n; i++) v[i] /= norm;
+    q.push(v);
+  }
+  return { q, rank: q.length };
+}
+
+/**
+ * Canonical correlations between the column spaces of two n-row matrices (a: n × p, b: n × q, row-major),
+ * after centring: the singular values of Q_aᵀ Q_b, decreasing. How well one set of factors spans another
+ * (a planted truth and its estimate) regardless of rotation, sign and scale.
+ */
+export function canonicalCorrelations(
+  a: Float64Array,
+  p: number,
+  b: Float64Array,
+  q: number,
+  n: number,
+): Float64Array {
+  const qa = centredBasis(a, n, p).q;
+  const qb = centredBasis(b, n, q).q;
+  const c = new Float64Array(qa.length * qb.length);
+  qa.forEach((u, i) =>
+    qb.forEach((v, j) => {
+      let d = 0;
+      for (let r = 0; r < n; r++) d += u[r] * v[r];
+      c[i * qb.length + j] = d;
+    }),
+  );
+  // singular values of C (ra × rb) from the eigenvalues of C Cᵀ
+  const ra = qa.length;
+  const ccT = new Float64Array(ra * ra);
+  for (let i = 0; i < ra; i++)
+    for (let j = 0; j < ra; j++) {
+      let s = 0;
+      for (let k = 0; k < qb.length; k++) s += c[i * qb.length + k] * c[j * qb.length + k];
+      ccT[i * ra + j] = s;
+    }
+  const e = symmetricEigen(ccT, ra);
+  return Float64Array.from(e.values.slice(0, Math.min(ra, qb.length)), (v) =>
+    Math.sqrt(Math.min(1, Math.max(0, v))),
+  );
+}
