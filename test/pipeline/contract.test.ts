@@ -26,14 +26,16 @@ function scriptCommand(text: string): { stage: string; args: string[] } {
   const args = m[2]
     .replace(/\$\{task\.cpus\}/g, '2')
     .replace(/\$\{params\.(\w+)\}/g, (_, p: string) => String(configParams()[p] ?? 'x'))
-    .replace(/\$\{(ann|intFlag|maf|cov)\}/g, (_, v: string) =>
+    .replace(/\$\{(ann|intFlag|maf|cov|knownFlag)\}/g, (_, v: string) =>
       v === 'ann'
         ? '--annotation genes.gtf'
         : v === 'intFlag'
           ? '--int'
           : v === 'cov'
             ? '--covariates covariates.txt'
-            : '--maf-min 0.01',
+            : v === 'knownFlag'
+              ? '--known known.tsv'
+              : '--maf-min 0.01',
     )
     .replace(/\$\{\w+\}/g, 'input.file')
     .split(' ')
