@@ -58,11 +58,15 @@ function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
 async function ourPrunedSet(window: string, step: number, r2: number): Promise<string[]> {
   const reader = await openGenotypes(`${bfile}.bed`);
   const n = (await reader.samples()).length;
-  const res = await genotypePcs(reader, Int32Array.from({ length: n }, (_, i) => i), {
-    pcs: 2,
-    mafMin: 0.05,
-    pruning: pruneOptions(window, step, r2),
-  });
+  const res = await genotypePcs(
+    reader,
+    Int32Array.from({ length: n }, (_, i) => i),
+    {
+      pcs: 2,
+      mafMin: 0.05,
+      pruning: pruneOptions(window, step, r2),
+    },
+  );
   await reader.close();
   return res.keptIds.map((id) => id.replace(/^chr/, ''));
 }
@@ -135,7 +139,9 @@ test('genotype PCs agree with plink2 --pca after the same pruning (|r| ≥ 0.999
   console.log(
     `genotype PCs vs plink2 --pca (${summary.genotype_pcs.variants.kept} pruned variants): 1 − |r| ${corr
       .map((v) => (1 - v).toExponential(1))
-      .join(' ')}; eigenvalues max relative difference ${Math.max(...relEig).toExponential(2)} (plink2 prints 6 digits)`,
+      .join(
+        ' ',
+      )}; eigenvalues max relative difference ${Math.max(...relEig).toExponential(2)} (plink2 prints 6 digits)`,
   );
   for (let c = 0; c < 5; c++) expect(corr[c]).toBeGreaterThanOrEqual(0.999);
   for (const d of relEig) expect(d).toBeLessThan(5e-6);
