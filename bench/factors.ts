@@ -33,6 +33,11 @@ function timed(cmd: string, args: string[]): Run {
   return { wall, cpu: user + sys, rssMb: kb / 1024 };
 }
 
+/** One `qtlflow factors` process. */
+function factorsRun(args: string[]): Run {
+  return timed(process.execPath, [CLI, 'factors', ...args, '--quiet']);
+}
+
 function best(runs: Run[]): Run {
   return runs.reduce((a, b) => (b.cpu < a.cpu ? b : a));
 }
@@ -97,9 +102,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < repeat; i++) {
       const out = join(dir, 'peer.parquet');
       peerRuns.push(
-        timed(process.execPath, [
-          CLI,
-          'factors',
+        factorsRun([
           '--phenotypes',
           ph,
           '--method',
@@ -114,7 +117,6 @@ async function main(): Promise<void> {
           '0',
           '--out',
           out,
-          '--quiet',
         ]),
       );
       const s = JSON.parse(readFileSync(join(dir, 'peer.summary.json'), 'utf8'));
@@ -139,9 +141,7 @@ async function main(): Promise<void> {
     const theirs: Run[] = [];
     for (let i = 0; i < repeat; i++) {
       ours.push(
-        timed(process.execPath, [
-          CLI,
-          'factors',
+        factorsRun([
           '--phenotypes',
           ph,
           '--method',
@@ -150,7 +150,6 @@ async function main(): Promise<void> {
           String(K),
           '--out',
           join(dir, 'pca.parquet'),
-          '--quiet',
         ]),
       );
       theirs.push(
@@ -189,9 +188,7 @@ async function main(): Promise<void> {
     const g2: Run[] = [];
     for (let i = 0; i < repeat; i++) {
       g1.push(
-        timed(process.execPath, [
-          CLI,
-          'factors',
+        factorsRun([
           '--phenotypes',
           gph,
           '--method',
@@ -204,7 +201,6 @@ async function main(): Promise<void> {
           '10',
           '--out',
           join(dir, 'g.parquet'),
-          '--quiet',
         ]),
       );
       const common = ['--bfile', bfile, '--set-all-var-ids', '@:#', '--threads', '1'];

@@ -5,6 +5,7 @@
  * Also the small symmetric helpers the factor models need (inverse and log-determinant of an SPD matrix).
  */
 import { gramOfColumns, symmetricEigen, topEigen } from './eigen.js';
+import { Residualizer } from './residualize.js';
 
 /** Above this dimension the k leading eigenpairs come from subspace iteration instead of the full QL. */
 const FULL_EIGEN_MAX = 1500;
@@ -121,28 +122,13 @@ export function spdInverse(a: Float64Array, n: number): { inverse: Float64Array;
   return { inverse, logDet };
 }
 
-/** Orthonormal basis (n × rank, row-major) of the centred columns of an n × p matrix; dependent columns dropped. */
-function centredBasis(m: Float64Array, n: number, p: number): { q: Float64Array[]; rank: number } {
-  const q: Float64Array[] = [];
-  for (let j = 0; j < p; j++) {
-    const v = new Float64Array(n);
-    let mean = 0;
-    for (let i = 0; i < n; i++) mean += m[i * p + j];
-    mean /= n;
-    for (let i = 0; i < n; i++) v[i] = m[i * p + j] - mean;
-    const norm0 = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-    for (let pass = 0; pass < 2; pass++)
-      for (const b of q) {
-        let d = 0;
-        for (let i = 0; i < n; i++) d += b[i] * v[i];
-        for (let i = 0; i < n; i++) v[i] -= d * b[i];
-      }
-    const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-    if (!(norm > 1e-10 * norm0)) continue;
-    for (let i = 0; i < n; i++) v[i] /= norm;
-    q.push(v);
-  }
-  return { q, rank: q.length };
+/**
+ * Orthonormal basis of the centred columns of an n × p matrix (dependent columns dropped): the residualizer's
+ * basis of [1, columns] without its first (intercept) vector.
+ */
+function centredBasis(m: Float64Array, n: number, p: number): Float64Array[] {
+  const r = new Residualizer(n, m, p);
+  return Array.from({ length: r.rank - 1 }, (_, i) => r.q.subarray((i + 1) * n, (i + 2) * n));
 }
 
 /**
@@ -157,8 +143,8 @@ export function canonicalCorrelations(
   q: number,
   n: number,
 ): Float64Array {
-  const qa = centredBasis(a, n, p).q;
-  const qb = centredBasis(b, n, q).q;
+  const qa = centredBasis(a, n, p);
+  const qb = centredBasis(b, n, q);
   const c = new Float64Array(qa.length * qb.length);
   qa.forEach((u, i) =>
     qb.forEach((v, j) => {
