@@ -3,16 +3,18 @@
  * genotypes (refs/cis_sparse/genotypes): plink2 `--maf 0.05 --indep-pairwise 50000 200 0.05` then
  * `--extract prune.in --pca`, against `qtlflow factors --genotypes … --genotype-pcs 10` (same MAF, same
  * pruning). The LD pruning keeps exactly plink2's variants (here and for variant-count and kb windows with other
- * steps and thresholds), and the first five PCs correlate with plink2's at |r| ≥ 0.999 (eigenvalues too).
+ * steps and thresholds, and on simulated genotypes with missing calls), and the first five PCs correlate with plink2's at |r| ≥ 0.999 (eigenvalues too).
  * Variant IDs are set to chr:pos for plink2 (the VCF has 794 IDs '.', which --indep-pairwise refuses).
  * plink2 is required: without it the test fails (it does not skip).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCovariates } from '../../src/io/contracts.js';
 import { openGenotypes } from '../../src/io/genotypes/index.js';
 import { openParquet, toFloat64, toStrings } from '../../src/io/parquet.js';
+import { Rng } from '../../src/runner/random.js';
+import { simulateEqtlCohort, DEFAULT_EQTL_COHORT } from '../../src/runner/simulate-eqtl.js';
 import { EQTL_CATALOGUE_PRUNING, genotypePcs } from '../../src/stages/factors/index.js';
 import { pruneOptions } from '../../src/cli/commands/factors.js';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -55,8 +57,13 @@ function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return sab / Math.sqrt(saa * sbb);
 }
 
-async function ourPrunedSet(window: string, step: number, r2: number): Promise<string[]> {
-  const reader = await openGenotypes(`${bfile}.bed`);
+async function ourPrunedSet(
+  window: string,
+  step: number,
+  r2: number,
+  file = `${bfile}.bed`,
+): Promise<string[]> {
+  const reader = await openGenotypes(file);
   const n = (await reader.samples()).length;
   const res = await genotypePcs(
     reader,
@@ -86,6 +93,68 @@ describe.each([
     expect(ours.length).toBe(ref.length);
     expect(ours).toEqual(ref); // both in genome order
   });
+});
+
+test('with missing calls, r² over the samples observed in both variants: the same variants as plink2', async () => {
+  // simulated genotypes with LD and three ancestral groups, 3% of calls set missing
+  const c = simulateEqtlCohort({
+    ...DEFAULT_EQTL_COHORT,
+    samples: 150,
+    variantsPerChromosome: 1500,
+    genes: 10,
+  });
+  const rng = new Rng(99);
+  const n = c.samples.length;
+  const vcfLines = [
+    '##fileformat=VCFv4.2',
+    '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+    ['#CHROM', 'POS', 'ID', 'REF', 'ALT', 'QUAL', 'FILTER', 'INFO', 'FORMAT', ...c.samples].join('\t'),
+  ];
+  let missing = 0;
+  c.variants.id.forEach((id, v) => {
+    const gts = Array.from({ length: n }, (_, j) => {
+      if (rng.uniform() < 0.03) {
+        missing++;
+        return './.';
+      }
+      const d = c.dosages[v * n + j];
+      return d === 0 ? '0/0' : d === 1 ? '0/1' : '1/1';
+    });
+    const chr = c.variants.chr[v].replace(/^chr/, '');
+    vcfLines.push(
+      [chr, c.variants.pos[v], id, c.variants.ref[v], c.variants.alt[v], '.', 'PASS', '.', 'GT', ...gts].join(
+        '\t',
+      ),
+    );
+  });
+  const vcf = join(dir, 'missing.vcf');
+  writeFileSync(vcf, vcfLines.join('\n') + '\n');
+  expect(missing).toBeGreaterThan(10000);
+  const r = spawnSync(
+    'plink2',
+    [
+      '--vcf',
+      vcf,
+      '--set-all-var-ids',
+      '@:#',
+      '--maf',
+      '0.05',
+      '--indep-pairwise',
+      '50',
+      '5',
+      '0.2',
+      '--threads',
+      '1',
+      '--out',
+      join(dir, 'missing'),
+    ],
+    { encoding: 'utf8' },
+  );
+  expect(r.status).toBe(0);
+  const ref = lines(join(dir, 'missing.prune.in'));
+  const ours = await ourPrunedSet('50', 5, 0.2, vcf);
+  expect(ref.length).toBeGreaterThan(100);
+  expect(ours).toEqual(ref);
 });
 
 test('the eQTL Catalogue defaults are the pruning the CLI uses by default', () => {
