@@ -35,7 +35,7 @@ function plant(seed: number): { y: Float64Array; factors: Float64Array; share: n
 }
 
 const { y, factors, share } = plant(20261201);
-const fit = fitPeer({ y, genes: G, samples: N }, { ...PEER_DEFAULTS, k: K_FIT });
+const fit = await fitPeer({ y, genes: G, samples: N }, { ...PEER_DEFAULTS, k: K_FIT });
 const strong = new Float64Array(N * STRONG);
 for (let n = 0; n < N; n++) for (let k = 0; k < STRONG; k++) strong[n * STRONG + k] = factors[n * K_TRUE + k];
 const hiddenAlpha = Array.from(fit.alpha.subarray(fit.fixedColumns));
@@ -95,7 +95,7 @@ test('PEER spans the strong planted factors at least as well as the same number 
   expect(ccPeer[STRONG - 1]).toBeGreaterThanOrEqual(ccPca[STRONG - 1] - 1e-3);
 });
 
-test('known covariates enter as fixed factors: their columns of X stay at their values (prior precision 100)', () => {
+test('known covariates enter as fixed factors: their columns of X stay at their values (prior precision 100)', async () => {
   const rng = new Rng(5);
   const n = 120;
   const g = 400;
@@ -113,7 +113,7 @@ test('known covariates enter as fixed factors: their columns of X stay at their 
         w[4] * f[j * 3 + 2] +
         rng.normal();
   }
-  const r = fitPeer(
+  const r = await fitPeer(
     { y: yy, genes: g, samples: n, covariates: cov, covariateCount: 2 },
     { ...PEER_DEFAULTS, k: 3 },
   );

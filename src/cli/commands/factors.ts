@@ -11,6 +11,7 @@ import { readExpressionMatrix } from '../../io/matrix.js';
 import { writeCovariates, writePhenotypes } from '../../io/contracts.js';
 import { writeTable } from '../../io/parquet.js';
 import type { ColumnSpec } from '../../io/parquet.js';
+import { GemmPool } from '../../linalg/gemm-pool.js';
 import { Residualizer } from '../../linalg/residualize.js';
 import {
   PEER_DEFAULTS,
@@ -348,21 +349,30 @@ export async function factorsStage(a: FactorsArgs, ctx: StageContext): Promise<R
       covariates: known.values,
       covariateCount: known.names.length,
     };
-    const t0 = process.cpuUsage();
-    const fit = fitPeer(input, {
-      ...PEER_DEFAULTS,
-      k: K,
-      maxIterations: a['max-iter'],
-      boundTolerance: a.tol,
-      varianceTolerance: a['var-tol'],
-      seed: a.seed,
-      onIteration: (i) => progress.tick(i),
-    });
+    const pool = ctx.threads > 1 ? new GemmPool(ctx.threads) : undefined;
+    const t0 = process.cpuUsage(); // all threads of the process
+    const w0 = process.hrtime.bigint();
+    let fit: Awaited<ReturnType<typeof fitPeer>>;
+    try {
+      fit = await fitPeer(input, {
+        ...PEER_DEFAULTS,
+        k: K,
+        maxIterations: a['max-iter'],
+        boundTolerance: a.tol,
+        varianceTolerance: a['var-tol'],
+        seed: a.seed,
+        pool,
+        onIteration: (i) => progress.tick(i),
+      });
+    } finally {
+      await pool?.close();
+    }
     progress.finish();
     const cpu = process.cpuUsage(t0);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    const wallSeconds = Number(process.hrtime.bigint() - w0) / 1e9;
     log.info(
-      `PEER: ${fit.iterations} iterations (stopped by ${fit.stoppedBy}), lower bound ${fit.bound[fit.bound.length - 1]?.toFixed(3)}, ${(fit.iterations / cpuSeconds).toFixed(2)} iterations per CPU second`,
+      `PEER (${ctx.threads} thread${ctx.threads > 1 ? 's' : ''}): ${fit.iterations} iterations (stopped by ${fit.stoppedBy}), lower bound ${fit.bound[fit.bound.length - 1]?.toFixed(3)}, ${(fit.iterations / cpuSeconds).toFixed(2)} iterations per CPU second`,
     );
     hidden = namedBlock(PREFIX.peer, fit.factors, K);
     hidden.names.forEach((name, c) =>
@@ -392,7 +402,9 @@ export async function factorsStage(a: FactorsArgs, ctx: StageContext): Promise<R
       lower_bound: fit.bound[fit.bound.length - 1] ?? null,
       residual_variance: fit.residualVariance[fit.residualVariance.length - 1] ?? null,
       cpu_seconds: Number(cpuSeconds.toFixed(3)),
+      wall_seconds: Number(wallSeconds.toFixed(3)),
       iterations_per_cpu_second: Number((fit.iterations / cpuSeconds).toFixed(4)),
+      threads: ctx.threads,
       alpha: Array.from(fit.alpha.subarray(fit.fixedColumns)),
       alpha_fixed_columns: Array.from(fit.alpha.subarray(0, fit.fixedColumns)),
       bound_file: boundPath,

@@ -20,6 +20,8 @@ import digamma from '@stdlib/math-base-special-digamma';
 import gammaln from '@stdlib/math-base-special-gammaln';
 import { gramOfColumns, symmetricEigen } from '../../linalg/eigen.js';
 import { gemmBackend } from '../../linalg/gemm.js';
+import { sharedFloat64 } from '../../linalg/gemm-pool.js';
+import type { GemmPool } from '../../linalg/gemm-pool.js';
 import { leadingEigen, spdInverse, transpose } from '../../linalg/pca.js';
 
 export interface PeerOptions {
@@ -42,6 +44,8 @@ export interface PeerOptions {
   phenotypeVariance: number;
   /** Start of the subspace iteration behind the initial SVD when there are too many samples for a full one. */
   seed?: number;
+  /** Worker threads for the two N·G·K products of each iteration (results identical with or without). */
+  pool?: GemmPool;
   /** Called after every iteration (progress, logging). */
   onIteration?: (iteration: number, bound: number, residualVariance: number) => void;
 }
@@ -115,9 +119,20 @@ function timesSmall(a: Float64Array, rows: number, m: Float64Array, k: number): 
   return out;
 }
 
-export function fitPeer(input: PeerInput, options: PeerOptions): PeerResult {
+export async function fitPeer(input: PeerInput, options: PeerOptions): Promise<PeerResult> {
   const gemm = gemmBackend();
-  const { y, genes: G, samples: N } = input;
+  const { genes: G, samples: N } = input;
+  const pool = options.pool;
+  // the large operands live in shared memory when worker threads compute the products
+  const alloc = pool ? sharedFloat64 : (n: number) => new Float64Array(n);
+  const big = (a: Float64Array, m: number, b: Float64Array, p: number, n: number, c: Float64Array) =>
+    pool ? pool.gemmABt(a, m, b, p, n, c) : Promise.resolve(gemm.gemmABt(a, m, b, p, n, c));
+  const shared = (x: Float64Array): Float64Array => {
+    const out = alloc(x.length);
+    out.set(x);
+    return out;
+  };
+  const y = pool ? shared(input.y) : input.y;
   const nKnown = input.covariateCount ?? 0;
   const nFixed = nKnown + (options.addMean ? 1 : 0);
   const K = options.k;
@@ -126,7 +141,7 @@ export function fitPeer(input: PeerInput, options: PeerOptions): PeerResult {
   const [ea, eb] = options.noisePrior;
 
   // Y in both layouts: genes × samples for Y·X, samples × genes for Yᵀ·(τW)
-  const ys = transpose(y, G, N);
+  const ys = shared(transpose(y, G, N));
   const ySq = new Float64Array(G);
   for (let g = 0; g < G; g++) {
     let s = 0;
@@ -185,8 +200,8 @@ export function fitPeer(input: PeerInput, options: PeerOptions): PeerResult {
   const tauA = new Float64Array(G).fill(ea);
   const tauB = new Float64Array(G).fill(eb);
   const tau = Float64Array.from(tauB, (b, g) => tauA[g] / b);
-  let yx = new Float64Array(G * Kt);
-  gemm.gemmABt(y, G, transpose(x, N, Kt), Kt, N, yx);
+  const yx = alloc(G * Kt);
+  await big(y, G, shared(transpose(x, N, Kt)), Kt, N, yx);
 
   const bound: number[] = [];
   const residualVariance: number[] = [];
@@ -262,18 +277,16 @@ export function fitPeer(input: PeerInput, options: PeerOptions): PeerResult {
     // --- X: shared covariance (Σ_g τ_g E[w_g w_gᵀ] + P)⁻¹, means from Σ_g τ_g y_g m_gᵀ + offset·P ---
     for (let k = 0; k < Kt; k++) xPrec[k * Kt + k] += prior[k];
     const { inverse: xCov, logDet: xPrecLogDet } = spdInverse(xPrec, Kt);
-    const tw = new Float64Array(Kt * G); // (τW)ᵀ
+    const tw = alloc(Kt * G); // (τW)ᵀ
     for (let g = 0; g < G; g++) for (let k = 0; k < Kt; k++) tw[k * G + g] = tauW[g] * w[g * Kt + k];
-    const linT = new Float64Array(Kt * N);
-    gemm.gemmABt(tw, Kt, ys, N, G, linT);
-    const lin = transpose(linT, Kt, N);
+    const lin = alloc(N * Kt); // Yᵀ τ W
+    await big(ys, N, tw, Kt, G, lin);
     for (let n = 0; n < N; n++)
       for (let c = 0; c < nFixed; c++) lin[n * Kt + c] += covs[n * nFixed + c] * prior[c];
     x.set(timesSmall(lin, N, xCov, Kt));
     const xtx = gramOfColumns(x, N, Kt);
     xE2S = Float64Array.from(xtx, (v, i) => v + N * xCov[i]);
-    yx = new Float64Array(G * Kt);
-    gemm.gemmABt(y, G, transpose(x, N, Kt), Kt, N, yx);
+    await big(y, G, shared(transpose(x, N, Kt)), Kt, N, yx);
 
     // --- τ: b_g = pb + ½ΣE[y²] − Σ y (X m_g) + ½ tr(E[XᵀX] E[w_g w_gᵀ]) ---
     const h = new Float64Array(Kt); // diag(Vᵀ E[XᵀX] V)
