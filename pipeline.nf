@@ -7,6 +7,7 @@ nextflow.enable.dsl = 2
 
 include { IMPORT    } from './modules/import/main.nf'
 include { NORMALIZE } from './modules/normalize/main.nf'
+include { FACTORS   } from './modules/factors/main.nf'
 include { CIS as CIS_PERMUTE             } from './modules/cis/main.nf'
 include { CIS as CIS_NOMINAL             } from './modules/cis/main.nf'
 include { CIS as CIS_INDEPENDENT         } from './modules/cis/main.nf'
@@ -34,9 +35,16 @@ workflow {
             genotypes_ch = Channel.fromPath(params.genotypes, checkIfExists: true)
             sidecars_ch  = Channel.fromPath("${params.genotypes}.{tbi,csi}").mix(Channel.fromPath(params.genotypes.replaceAll(/\.bed$/, '') + '.{bim,fam}')).collect().ifEmpty([])
             IMPORT(genotypes_ch, sidecars_ch)
-            covariates_ch = params.covariates ? Channel.value(file(params.covariates, checkIfExists: true)) : Channel.value(no_file)
             genotypes_v   = IMPORT.out.genotypes.first()
             phenotypes_v  = NORMALIZE.out.phenotypes.first()
+            if (params.factors && !params.covariates) {
+                // covariates made here: known covariates + genotype PCs + hidden factors
+                known_ch = params.known_covariates ? Channel.value(file(params.known_covariates, checkIfExists: true)) : Channel.value(no_file)
+                FACTORS(phenotypes_v, genotypes_v, known_ch)
+                covariates_ch = FACTORS.out.covariates.first()
+            } else {
+                covariates_ch = params.covariates ? Channel.value(file(params.covariates, checkIfExists: true)) : Channel.value(no_file)
+            }
             // cis work split into --cis_chunks slices of the position-sorted phenotypes, merged (and checked) after
             chunks_ch = Channel.of(1..params.cis_chunks).map { k -> "${k}/${params.cis_chunks}" }
 

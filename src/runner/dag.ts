@@ -57,8 +57,10 @@ export function resolveParams(user: Record<string, unknown>, file?: string): Par
   const props = schemaProperties();
   const out: Params = {};
   for (const [k, p] of Object.entries(props)) out[k] = (p.default as Params[string]) ?? null;
-  for (const [k, v] of Object.entries(user)) {
+  for (const [k, given] of Object.entries(user)) {
     const p = props[k];
+    // a string parameter may be given as a number (`factors_k: 10`), as Nextflow takes it
+    const v = p?.type === 'string' && typeof given === 'number' ? String(given) : given;
     if (!p)
       throw new InputError(`unknown parameter '${k}'`, {
         file,
@@ -145,6 +147,42 @@ export function buildSteps(p: Params, outdir: string, threads: number): Step[] {
         summary: join(dir('IMPORT'), 'genotypes.summary.json'),
         after: [],
       });
+      // the cis covariates: given, or made by FACTORS (known covariates + genotype PCs + hidden factors)
+      let covariates = p.covariates ? str(p.covariates) : undefined;
+      if (p.factors && !p.covariates) {
+        covariates = join(dir('FACTORS'), 'covariates.parquet');
+        steps.push({
+          id: 'FACTORS',
+          process: 'FACTORS',
+          stage: 'factors',
+          args: [
+            '--phenotypes',
+            phenotypes,
+            '--genotypes',
+            genotypes,
+            '--genotype-pcs',
+            str(p.genotype_pcs),
+            ...(p.known_covariates ? ['--known', str(p.known_covariates)] : []),
+            '--method',
+            str(p.factors_method),
+            '--k',
+            str(p.factors_k),
+            '--max-iter',
+            str(p.peer_max_iter),
+            '--seed',
+            str(p.factors_seed),
+            '--out',
+            covariates,
+            ...common,
+          ],
+          inputs: [phenotypes, genotypes, ...(p.known_covariates ? [str(p.known_covariates)] : [])],
+          summary: join(dir('FACTORS'), 'covariates.summary.json'),
+          after: ['NORMALIZE', 'IMPORT'],
+        });
+      }
+      const covArgs = covariates ? ['--covariates', covariates] : [];
+      const covInputs = covariates ? [covariates] : [];
+      const covAfter = p.factors && !p.covariates ? ['FACTORS'] : [];
       const N = Number(p.cis_chunks);
       const cisChunks = (
         process: string,
@@ -166,7 +204,7 @@ export function buildSteps(p: Params, outdir: string, threads: number): Step[] {
               genotypes,
               '--phenotypes',
               phenotypes,
-              ...(p.covariates ? ['--covariates', str(p.covariates)] : []),
+              ...covArgs,
               ...extra,
               '--mode',
               mode,
@@ -186,9 +224,9 @@ export function buildSteps(p: Params, outdir: string, threads: number): Step[] {
               prefix,
               ...common,
             ],
-            inputs: [genotypes, phenotypes, ...(p.covariates ? [str(p.covariates)] : []), ...extraInputs],
+            inputs: [genotypes, phenotypes, ...covInputs, ...extraInputs],
             summary: `${prefix}.summary.json`,
-            after: ['NORMALIZE', 'IMPORT', ...after],
+            after: ['NORMALIZE', 'IMPORT', ...covAfter, ...after],
           });
         }
         return prefixes;
@@ -231,7 +269,7 @@ export function buildSteps(p: Params, outdir: string, threads: number): Step[] {
             genotypes,
             '--phenotypes',
             phenotypes,
-            ...(p.covariates ? ['--covariates', str(p.covariates)] : []),
+            ...covArgs,
             '--cis',
             permTable,
             '--fdr',
@@ -248,9 +286,9 @@ export function buildSteps(p: Params, outdir: string, threads: number): Step[] {
             fm,
             ...common,
           ],
-          inputs: [genotypes, phenotypes, permTable, ...(p.covariates ? [str(p.covariates)] : [])],
+          inputs: [genotypes, phenotypes, permTable, ...covInputs],
           summary: `${fm}.summary.json`,
-          after: ['NORMALIZE', 'IMPORT', 'MERGE_PERMUTE'],
+          after: ['NORMALIZE', 'IMPORT', ...covAfter, 'MERGE_PERMUTE'],
         });
         if (p.gwas) {
           const co = join(dir('COLOC'), 'coloc');

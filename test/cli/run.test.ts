@@ -16,7 +16,7 @@ const allBranches = {
   counts: 'counts.tsv.gz',
   annotation: 'genes.gtf',
   genotypes: 'genotypes.vcf.gz',
-  covariates: 'covariates.txt',
+  known_covariates: 'known.tsv',
   fragments: 'fragments.tsv.gz',
   cell_groups: 'groups.tsv',
   chrom_sizes: 'chrom.sizes',
@@ -47,6 +47,7 @@ test('every step passes the flags of its module, and the stage parser accepts th
     'cis-merge',
     'coloc',
     'coverage',
+    'factors',
     'finemap',
     'import',
     'normalize',
@@ -79,6 +80,7 @@ describe('running the DAG on real data', () => {
         `genotypes: ${sharedPath('data/geuvadis_chr22/1kg_phase3_chr22_50.24-51.24Mb_geuvadis358.vcf.gz')}`,
         `cis_chunks: ${chunks}`,
         'cis_permutations: 100',
+        'factors_k: 5',
         '',
       ].join('\n'),
     );
@@ -106,7 +108,7 @@ describe('running the DAG on real data', () => {
         ]);
     }
     const s = JSON.parse(readFileSync(join(dir, 'four', 'run.summary.json'), 'utf8'));
-    expect(s.ran).toBe(2 + 3 * 4 + 3);
+    expect(s.ran).toBe(3 + 3 * 4 + 3);
     const again = runCli(['run', '--config', params(4), '--outdir', join(dir, 'four'), '--quiet']);
     expect(again.code).toBe(0);
     const s2 = JSON.parse(readFileSync(join(dir, 'four', 'run.summary.json'), 'utf8'));

@@ -54,6 +54,7 @@ export async function runPipeline(
     'genotypes',
     'covariates',
     'gwas',
+    'known_covariates',
     'fragments',
     'cell_groups',
     'chrom_sizes',
