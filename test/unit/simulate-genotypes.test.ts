@@ -3,7 +3,6 @@
  * distinct positions, LD that decays with distance, a spectrum dominated by rare variants, and a streamed VCF
  * that bcftools and the project's reader read back.
  */
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { InputError } from '../../src/io/errors.js';
 import { openGenotypes, region } from '../../src/io/genotypes/index.js';
@@ -14,7 +13,7 @@ import {
   writeSimulatedVcf,
 } from '../../src/runner/simulate-genotypes.js';
 import type { GenotypeSimOptions, HaplotypeBlock } from '../../src/runner/simulate-genotypes.js';
-import { tempDir } from '../helpers/cli.js';
+import { runTool, tempDir } from '../helpers/cli.js';
 
 const dir = tempDir();
 
@@ -173,21 +172,14 @@ test('allele-frequency spectrum: most variants have MAF < 5%, and common variant
   expect(mafs.some((m) => m === 1 / (2 * n))).toBe(true);
 });
 
-function run(cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
-
 test('a streamed simulated VCF: bcftools counts the records, the reader returns the simulated dosages', async () => {
   const path = join(dir, 'sim.vcf.gz');
   const { samples, variants } = writeSimulatedVcf(path, `${path}.tbi`, small, { blockSize: 100 });
   expect(samples).toEqual(simulatedSampleIds(60));
   expect(variants).toBe(1100);
-  run('bgzip', ['-t', path]);
-  expect(run('bcftools', ['index', '-n', path]).trim()).toBe('1100');
-  expect(run('bcftools', ['view', '-h', path])).toContain('##contig=<ID=chr2,length=500000>');
+  runTool('bgzip', ['-t', path]);
+  expect(runTool('bcftools', ['index', '-n', path]).trim()).toBe('1100');
+  expect(runTool('bcftools', ['view', '-h', path])).toContain('##contig=<ID=chr2,length=500000>');
   const blocks = all(small);
   const expected = blocks.map(haplotypeDosages);
   const reader = await openGenotypes(path);
@@ -201,7 +193,7 @@ test('a streamed simulated VCF: bcftools counts the records, the reader returns 
   const inRegion = Array.from(chr2.variants.pos).filter((p) => p >= 100_000 && p <= 200_000);
   expect(Array.from(out[0].variants.pos)).toEqual(inRegion);
   // phased calls: the two haplotypes of a sample come back in order
-  const gt = run('bcftools', ['query', '-r', 'chr1', '-f', '[%GT ]\n', path])
+  const gt = runTool('bcftools', ['query', '-r', 'chr1', '-f', '[%GT ]\n', path])
     .trim()
     .split('\n')[0]
     .trim()

@@ -4,7 +4,6 @@
  * region queries through htslib and @gmod/tabix return the lines that overlap the region in the text,
  * including regions at the 16 kb / 128 kb / 1 Mb / 8 Mb / 64 Mb bin boundaries and on several chromosomes.
  */
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TabixIndexedFile } from '@gmod/tabix';
@@ -19,17 +18,10 @@ import {
 } from '../../src/io/tabix.js';
 import { Rng } from '../../src/runner/random.js';
 import { cohortBed, simulateCohort } from '../../src/runner/simulate.js';
-import { tempDir } from '../helpers/cli.js';
+import { runTool, tempDir } from '../helpers/cli.js';
 import { readTbi } from '../helpers/tbi.js';
 
 const dir = tempDir();
-
-function run(cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
 
 const BOUNDARIES = [1 << 14, 1 << 17, 1 << 20, 1 << 23, 1 << 26];
 
@@ -141,7 +133,7 @@ test('reg2bin gives the UCSC bins at level boundaries', () => {
 test('VCF written with its index: tabix builds the same index from the same file', () => {
   const copy = join(dir, 'copy.vcf.gz');
   copyFileSync(ours, copy);
-  run('tabix', ['-f', '-p', 'vcf', copy]);
+  runTool('tabix', ['-f', '-p', 'vcf', copy]);
   const a = readTbi(`${ours}.tbi`);
   const b = readTbi(`${copy}.tbi`);
   expect(a.names).toEqual(['chr1', 'chr2', 'chrX']);
@@ -157,17 +149,17 @@ test('VCF written with its index: tabix builds the same index from the same file
 test('a file bgzip compressed (other block boundaries) is indexed as tabix indexes it', () => {
   const text = join(dir, 'bgzip.vcf');
   writeFileSync(text, vcf.lines.join('\n') + '\n');
-  run('bgzip', ['-f', text]);
+  runTool('bgzip', ['-f', text]);
   const copy = join(dir, 'bgzip-copy.vcf.gz');
   copyFileSync(`${text}.gz`, copy);
-  run('tabix', ['-f', '-p', 'vcf', copy]);
+  runTool('tabix', ['-f', '-p', 'vcf', copy]);
   indexBgzfFile(`${text}.gz`, TABIX_VCF, `${text}.gz.tbi`);
   expect(readTbi(`${text}.gz.tbi`)).toEqual(readTbi(`${copy}.tbi`));
 });
 
 test('tabix -l lists the chromosomes; pseudo-bin counts match bcftools index -s', () => {
-  expect(run('tabix', ['-l', ours]).trim().split('\n')).toEqual(['chr1', 'chr2', 'chrX']);
-  const counts = run('bcftools', ['index', '-s', ours])
+  expect(runTool('tabix', ['-l', ours]).trim().split('\n')).toEqual(['chr1', 'chr2', 'chrX']);
+  const counts = runTool('bcftools', ['index', '-s', ours])
     .trim()
     .split('\n')
     .map((l) => l.split('\t'));
@@ -178,7 +170,7 @@ test.each(REGIONS)(
   'region %s:%d-%d: htslib and @gmod/tabix return the overlapping lines',
   async (chr, s, e) => {
     const expected = overlapping(vcf.records, chr, s, e);
-    const viaTabix = run('tabix', [ours, `${chr}:${s}-${e}`])
+    const viaTabix = runTool('tabix', [ours, `${chr}:${s}-${e}`])
       .split('\n')
       .filter(Boolean);
     expect(viaTabix).toEqual(expected);
@@ -193,7 +185,7 @@ test('phenotype BED (the demo cohort) as .bed.gz + .tbi: same index as tabix -p 
   expect(records).toBe(3000);
   const copy = join(dir, 'pheno-copy.bed.gz');
   copyFileSync(bed, copy);
-  run('tabix', ['-f', '-p', 'bed', copy]);
+  runTool('tabix', ['-f', '-p', 'bed', copy]);
   expect(readTbi(`${bed}.tbi`)).toEqual(readTbi(`${copy}.tbi`));
   expect(readTbi(`${bed}.tbi`).format).toBe(TABIX_BED.format);
   const rows = bedText
@@ -212,7 +204,7 @@ test('phenotype BED (the demo cohort) as .bed.gz + .tbi: same index as tabix -p 
     const expected = overlapping(rows, chr, s, e);
     expect(expected.length).toBeGreaterThan(0);
     expect(
-      run('tabix', [bed, `${chr}:${s}-${e}`])
+      runTool('tabix', [bed, `${chr}:${s}-${e}`])
         .split('\n')
         .filter(Boolean),
     ).toEqual(expected);
@@ -227,7 +219,7 @@ test('@gmod/tabix 3.3.9 skips the bin of a query that starts on its last base (w
   await file.getLines('chr1', 16383, 16384, (line) => exact.push(line));
   expect(overlapping(vcf.records, 'chr1', 16384, 16384)).toHaveLength(1);
   expect(exact).toEqual([]);
-  expect(run('tabix', [ours, 'chr1:16384-16384']).trim().split('\t')[1]).toBe('16384');
+  expect(runTool('tabix', [ours, 'chr1:16384-16384']).trim().split('\t')[1]).toBe('16384');
 });
 
 function inputError(f: () => unknown): InputError {

@@ -4,7 +4,6 @@
  * `bcftools view -r` and `openGenotypes` (bin boundaries, several chromosomes) return the variants in the
  * region, and dosages read back exactly as written.
  */
-import { spawnSync } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../src/io/errors.js';
@@ -12,17 +11,10 @@ import { openGenotypes, region } from '../../src/io/genotypes/index.js';
 import type { GenotypeBlock, VariantTable } from '../../src/io/genotypes/index.js';
 import { formatDosage, VcfWriter, writeVcf } from '../../src/io/vcf-writer.js';
 import { Rng } from '../../src/runner/random.js';
-import { tempDir } from '../helpers/cli.js';
+import { runTool, tempDir } from '../helpers/cli.js';
 import { readTbi } from '../helpers/tbi.js';
 
 const dir = tempDir();
-
-function run(cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
 
 const CONTIGS = [
   { name: 'chr1', length: 90_000_000 },
@@ -99,25 +91,25 @@ function expectedDosages(vs: number[]): number[] {
 }
 
 test('bgzip -t passes; the header names contigs with lengths, GT, and the samples', () => {
-  run('bgzip', ['-t', phased]);
-  const header = run('bcftools', ['view', '-h', phased]);
+  runTool('bgzip', ['-t', phased]);
+  const header = runTool('bcftools', ['view', '-h', phased]);
   expect(header).toMatch(/^##fileformat=VCFv4\.2\n/);
   expect(header).toContain('##contig=<ID=chr1,length=90000000>');
   expect(header).toContain('##contig=<ID=chr10,length=9000000>');
   expect(header).toContain('##FORMAT=<ID=GT,Number=1,Type=String');
   expect(header).not.toContain('ID=DS');
-  expect(run('bcftools', ['query', '-l', phased]).trim().split('\n')).toEqual(SAMPLES);
+  expect(runTool('bcftools', ['query', '-l', phased]).trim().split('\n')).toEqual(SAMPLES);
 });
 
 test('the .tbi equals what tabix -p vcf builds for the same file', () => {
   const copy = join(dir, 'phased-copy.vcf.gz');
   copyFileSync(phased, copy);
-  run('tabix', ['-f', '-p', 'vcf', copy]);
+  runTool('tabix', ['-f', '-p', 'vcf', copy]);
   expect(readTbi(`${phased}.tbi`)).toEqual(readTbi(`${copy}.tbi`));
 });
 
 test('bcftools reads the phased calls and the variant columns back', () => {
-  const out = run('bcftools', ['query', '-f', '%CHROM\t%POS\t%ID\t%REF\t%ALT[\t%GT]\n', phased])
+  const out = runTool('bcftools', ['query', '-f', '%CHROM\t%POS\t%ID\t%REF\t%ALT[\t%GT]\n', phased])
     .trim()
     .split('\n');
   expect(out).toHaveLength(NV);
@@ -175,7 +167,7 @@ test.each(REGIONS)(
     await reader.close();
     expect(Array.from(blocks[0].variants.pos)).toEqual(expected.map((v) => V.pos[v]));
     expect(Array.from(blocks[0].dosages)).toEqual(expectedDosages(expected));
-    const viaBcftools = run('bcftools', ['view', '-H', '-r', text, phased])
+    const viaBcftools = runTool('bcftools', ['view', '-H', '-r', text, phased])
       .trim()
       .split('\n')
       .map((l) => Number(l.split('\t')[1]));
@@ -236,14 +228,14 @@ test('dosages with FORMAT/DS read back exactly (openGenotypes) and as numbers (b
   });
   w.writeBlock({ variants: v, dosages, nSamples: N });
   w.close();
-  run('bgzip', ['-t', path]);
-  expect(run('bcftools', ['view', '-h', path])).toContain('##FORMAT=<ID=DS,Number=A,Type=Float');
+  runTool('bgzip', ['-t', path]);
+  expect(runTool('bcftools', ['view', '-h', path])).toContain('##FORMAT=<ID=DS,Number=A,Type=Float');
   const reader = await openGenotypes(path);
   const back: number[] = [];
   for await (const b of reader.iterBlocks()) back.push(...b.dosages);
   await reader.close();
   expect(back).toEqual(Array.from(dosages));
-  const q = run('bcftools', ['query', '-f', '[%GT:%DS\t]\n', path]).trim().split('\n');
+  const q = runTool('bcftools', ['query', '-f', '[%GT:%DS\t]\n', path]).trim().split('\n');
   for (let i = 0; i < nv; i += 13) {
     const fields = q[i].split('\t').filter(Boolean);
     fields.forEach((f, j) => {
@@ -287,15 +279,15 @@ test('writeVcf adds DS only when a dosage is not a hard call; hard calls are unp
   const hard = Float32Array.from({ length: nv * N }, (_, k) => (k * 7) % 3);
   const path = join(dir, 'hard.vcf.gz');
   writeVcf(path, `${path}.tbi`, { variants: v, dosages: hard, nSamples: N }, SAMPLES);
-  expect(run('bcftools', ['view', '-h', path])).not.toContain('ID=DS');
-  const gts = run('bcftools', ['query', '-f', '[%GT ]\n', path]).trim().split('\n')[0].trim().split(' ');
+  expect(runTool('bcftools', ['view', '-h', path])).not.toContain('ID=DS');
+  const gts = runTool('bcftools', ['query', '-f', '[%GT ]\n', path]).trim().split('\n')[0].trim().split(' ');
   expect(gts.slice(0, 3)).toEqual(['0/0', '0/1', '1/1']); // dosages 0, 1, 2
-  expect(run('tabix', ['-l', path]).trim().split('\n')).toEqual(['chr1', 'chr2', 'chr10']);
+  expect(runTool('tabix', ['-l', path]).trim().split('\n')).toEqual(['chr1', 'chr2', 'chr10']);
   const soft = hard.slice();
   soft[5] = 0.5;
   const path2 = join(dir, 'soft.vcf.gz');
   writeVcf(path2, `${path2}.tbi`, { variants: v, dosages: soft, nSamples: N }, SAMPLES);
-  expect(run('bcftools', ['view', '-h', path2])).toContain('ID=DS');
+  expect(runTool('bcftools', ['view', '-h', path2])).toContain('ID=DS');
 });
 
 test('misuse and unsorted variants are refused: the unsorted case names the output and line', () => {
