@@ -142,6 +142,7 @@ export class VcfWriter {
   /**
    * Phased hard calls from haplotypes: `haplotypes` holds nVariants × 2·nSamples alleles, variant-major
    * (variant v's at [v·2n, (v+1)·2n), sample j's two at 2j and 2j+1): 0 = REF, 1 = ALT, anything else missing.
+   * A writer opened with `dosages: true` writes them as unphased GT:DS instead (one FORMAT for the whole file).
    */
   writeHaplotypes(variants: VariantTable, haplotypes: Uint8Array): void {
     const n = this.nSamples;
