@@ -1,3 +1,4 @@
+import erfc from '@stdlib/math-base-special-erfc';
 import erfcinv from '@stdlib/math-base-special-erfcinv';
 
 /**
@@ -9,4 +10,9 @@ import erfcinv from '@stdlib/math-base-special-erfcinv';
 export function qnorm(p: number): number {
   if (Number.isNaN(p) || p < 0 || p > 1) return NaN;
   return p <= 0.5 ? -Math.SQRT2 * erfcinv(2 * p) : Math.SQRT2 * erfcinv(2 * (1 - p));
+}
+
+/** Two-sided standard normal p-value of z, erfc(|z|/√2) (accurate far into the tail). */
+export function normalTwoSidedP(z: number): number {
+  return erfc(Math.abs(z) / Math.SQRT2);
 }

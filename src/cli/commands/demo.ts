@@ -1,108 +1,150 @@
 /**
- * `qtlflow demo`: simulates the demo cohort, runs the stages on it with the same command lines the
- * pipeline uses, and reports what was recovered against the planted truth.
+ * `qtlflow demo`: the embedded default. Simulates the demo cohort (src/runner/demo-cohort.ts) in the real input
+ * formats, writes the params file `nextflow run pipeline.nf -params-file` and `qtlflow run --config` take, runs
+ * the whole DAG on it with the local runner, and scores the results against the planted truth.
  */
-import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { stringify as toYaml } from 'yaml';
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_DEMO, cohortBed, simulateCohort } from '../../runner/simulate.js';
-import { EXIT_OK } from '../framework.js';
-import { stageParser } from '../parser.js';
+import { openParquet, toFloat64, toStrings } from '../../io/parquet.js';
+import { resolveParams } from '../../runner/dag.js';
+import { DEFAULT_DEMO_COHORT, writeDemoCohort } from '../../runner/demo-cohort.js';
+import type { DemoCohort } from '../../runner/demo-cohort.js';
+import { runStage, withCommonOptions } from '../framework.js';
+import type { CommonArgs, StageContext } from '../framework.js';
+import { runPipeline } from './run.js';
 
-interface DemoArgs {
-  'out-dir': string;
+interface DemoArgs extends CommonArgs {
+  outdir: string;
   samples: number;
-  genes: number;
   seed: number;
-  quiet: boolean;
+  resume: boolean;
 }
 
-function pearson(a: number[], b: number[]): number {
-  const n = a.length;
-  const ma = a.reduce((s, x) => s + x, 0) / n;
-  const mb = b.reduce((s, x) => s + x, 0) / n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
+/** The demo's planted truth against the run's results: what a user should expect the pipeline to recover. */
+export async function scoreDemo(
+  cohort: DemoCohort,
+  results: string,
+  fdr: number,
+): Promise<Record<string, unknown>> {
+  const perm = await openParquet(join(results, 'merge_permute', 'cis.cis_qtl.parquet'));
+  const ids = toStrings(await perm.column('phenotype_id'));
+  const q = toFloat64(await perm.column('qval'));
+  const found = new Set(ids.filter((_, i) => q[i] <= fdr));
+  const planted = cohort.genes.filter((g) => g.causal.length > 0);
+  const nulls = cohort.genes.filter((g) => g.causal.length === 0);
+  const truePos = planted.filter((g) => found.has(g.geneId)).length;
+  const falsePos = nulls.filter((g) => found.has(g.geneId)).length;
+  const out: Record<string, unknown> = {
+    genes: cohort.genes.length,
+    planted_egenes: planted.length,
+    planted_with_two_signals: planted.filter((g) => g.causal.length === 2).length,
+    discovered_egenes: found.size,
+    recall: Number((truePos / planted.length).toFixed(4)),
+    false_discovery_rate: found.size ? Number((falsePos / found.size).toFixed(4)) : 0,
+  };
+  const indPath = join(results, 'merge_independent', 'cis.cis_independent_qtl.parquet');
+  if (existsSync(indPath)) {
+    const t = await openParquet(indPath);
+    const perGene = new Map<string, number>();
+    for (const id of toStrings(await t.column('phenotype_id'))) perGene.set(id, (perGene.get(id) ?? 0) + 1);
+    const two = planted.filter((g) => g.causal.length === 2);
+    out.two_signal_genes_with_two_found = two.filter((g) => (perGene.get(g.geneId) ?? 0) >= 2).length;
+    out.one_signal_genes_with_more_found = planted
+      .filter((g) => g.causal.length === 1)
+      .filter((g) => (perGene.get(g.geneId) ?? 0) >= 2).length;
   }
-  return sab / Math.sqrt(saa * sbb);
+  return out;
 }
 
-export async function runDemo(a: DemoArgs): Promise<number> {
-  const out = a['out-dir'];
-  const inputs = join(out, 'inputs');
+export async function demoStage(a: DemoArgs, ctx: StageContext): Promise<Record<string, unknown>> {
+  const outdir = resolve(a.outdir);
+  const inputs = join(outdir, 'inputs');
   mkdirSync(inputs, { recursive: true });
-  const cohort = simulateCohort({ samples: a.samples, genes: a.genes, seed: a.seed });
-  const countsPath = join(inputs, 'counts.bed.gz');
-  writeFileSync(countsPath, gzipSync(cohortBed(cohort)));
-  const quiet = a.quiet ? ['--quiet'] : [];
-
-  // The normalize stage, with the flags of modules/normalize/main.nf.
-  const normDir = join(out, 'normalize');
-  await stageParser('normalize', [
-    '--input',
-    countsPath,
-    '--out',
-    join(normDir, 'phenotypes.parquet'),
-    '--method',
-    'tmm',
-    '--int',
-    '--report',
-    join(normDir, 'normalize.report.json'),
-    ...quiet,
-  ]).parseAsync();
-  if (process.exitCode && process.exitCode !== EXIT_OK) return Number(process.exitCode);
-
-  const report = JSON.parse(readFileSync(join(normDir, 'normalize.report.json'), 'utf8')) as {
-    samples: { sample: string; norm_factor: number }[];
-    sample_qc: { outliers: { sample: string }[] };
-    genes: Record<string, number>;
+  ctx.log.info(`simulating the demo cohort (${a.samples} samples) in ${inputs}`);
+  const cohort = writeDemoCohort(inputs, { ...DEFAULT_DEMO_COHORT, samples: a.samples, seed: a.seed });
+  const userParams = {
+    counts: cohort.files.counts,
+    annotation: cohort.files.gtf,
+    genotypes: cohort.files.vcf,
+    known_covariates: cohort.files.knownCovariates,
+    factors_k: '10',
+    cis_chunks: 2,
+    finemap: true,
+    gwas: cohort.files.gwas,
+    gwas_n: 20000,
+    coloc_method: 'abf',
   };
-  // TMM should recover the composition shift on the samples it did not flag as failed.
-  const ok = report.samples
-    .map((s, j) => ({ s, j }))
-    .filter(({ s }) => s.sample !== cohort.truth.failedSample);
-  const r = pearson(
-    ok.map(({ s }) => Math.log(s.norm_factor)),
-    ok.map(({ j }) => Math.log(cohort.truth.compositionFactor[j])),
-  );
-  const flagged = report.sample_qc.outliers.map((o) => o.sample);
-  const summary = {
-    cohort: { samples: a.samples, genes: a.genes, seed: a.seed },
-    normalize: {
-      genes: report.genes,
-      tmm_vs_true_composition_log_correlation: Number(r.toFixed(4)),
-      failed_library: cohort.truth.failedSample,
-      failed_library_flagged: flagged.includes(cohort.truth.failedSample),
-      other_samples_flagged: flagged.filter((s) => s !== cohort.truth.failedSample),
-    },
-  };
-  writeFileSync(join(out, 'demo.summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  const paramsFile = join(outdir, 'params.yaml');
+  writeFileSync(paramsFile, toYaml(userParams));
+  const params = resolveParams(userParams, paramsFile);
+  const results = join(outdir, 'results');
+  const run = await runPipeline(params, ctx, { outdir: results, resume: a.resume });
+  const score = await scoreDemo(cohort, results, Number(params.fdr));
+  const coloc = join(results, 'coloc', 'coloc.coloc.parquet');
+  if (existsSync(coloc)) {
+    const t = await openParquet(coloc);
+    const locus = toStrings(await t.column('locus_id'));
+    const h4 = toFloat64(await t.column('PP.H4'));
+    score.coloc = cohort.gwasLoci.map((l) => {
+      const i = locus.findIndex((x) => x.startsWith(l.geneId));
+      return {
+        gene: l.geneId,
+        shared_causal_variant: l.shared,
+        pp_h4: i >= 0 ? Number(h4[i].toFixed(4)) : null,
+      };
+    });
+  }
   process.stdout.write(
-    `qtlflow demo: ${a.samples} samples × ${a.genes} genes → ${out}\n` +
-      `  normalize: ${report.genes.written} genes kept; TMM factors vs planted composition shift: r = ${r.toFixed(3)} (log scale)\n` +
-      `  sample QC: failed library ${cohort.truth.failedSample} ${summary.normalize.failed_library_flagged ? 'flagged' : 'NOT flagged'}; ` +
-      `${summary.normalize.other_samples_flagged.length} other samples flagged\n`,
+    `qtlflow demo → ${outdir}\n` +
+      `  ${score.genes} genes, ${score.planted_egenes} with planted eQTLs (${score.planted_with_two_signals} with two)\n` +
+      `  eGenes at FDR ${params.fdr}: ${score.discovered_egenes}; recall ${score.recall}, false discovery rate ${score.false_discovery_rate}\n` +
+      (score.two_signal_genes_with_two_found !== undefined
+        ? `  independent signals: ${score.two_signal_genes_with_two_found} of ${score.planted_with_two_signals} two-signal genes with both found\n`
+        : '') +
+      `  params: ${paramsFile} (for qtlflow run --config or nextflow run pipeline.nf -params-file)\n`,
   );
-  return EXIT_OK;
+  // written by the stage framework as OUTDIR/demo.summary.json
+  return {
+    cohort: { ...DEFAULT_DEMO_COHORT, samples: a.samples, seed: a.seed },
+    ...run,
+    truth_recovery: score,
+    params_file: paramsFile,
+  };
 }
 
 export const demoCommand: CommandModule<object, DemoArgs> = {
   command: 'demo',
-  describe: 'Simulate the demo cohort and run the stages on it, reporting recovery of the planted truth',
+  describe: 'Simulate the demo cohort and run the whole pipeline on it, scored against the planted truth',
   builder: (y: Argv) =>
-    y
-      .option('out-dir', { type: 'string', default: 'demo-out', describe: 'Output folder' })
-      .option('samples', { type: 'number', default: DEFAULT_DEMO.samples })
-      .option('genes', { type: 'number', default: DEFAULT_DEMO.genes })
-      .option('seed', { type: 'number', default: DEFAULT_DEMO.seed })
-      .option('quiet', { type: 'boolean', default: false }) as unknown as Argv<DemoArgs>,
+    withCommonOptions(
+      y
+        .option('outdir', {
+          alias: 'out-dir',
+          type: 'string',
+          default: 'demo-out',
+          describe: 'Output folder',
+        })
+        .option('samples', {
+          type: 'number',
+          default: DEFAULT_DEMO_COHORT.samples,
+          describe: 'Samples to simulate',
+        })
+        .option('seed', {
+          type: 'number',
+          default: DEFAULT_DEMO_COHORT.seed,
+          describe: 'Seed of the simulation',
+        })
+        .option('resume', {
+          type: 'boolean',
+          default: true,
+          describe: 'Reuse completed steps of an earlier run',
+        }),
+    ) as unknown as Argv<DemoArgs>,
   handler: async (argv) => {
-    process.exitCode = await runDemo(argv);
+    process.exitCode = await runStage('demo', { ...argv, out: join(argv.outdir, 'demo') }, (ctx) =>
+      demoStage(argv, ctx),
+    );
   },
 };
