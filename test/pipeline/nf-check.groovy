@@ -183,7 +183,22 @@ class Ast {
     static String condition(Expression e) {
         if (e instanceof BooleanExpression) e = e.expression
         if (e instanceof NotExpression) return negate(condition(e.expression))
-        return text(e)
+        String t = text(e)
+        // the AST's text of a binary expression is parenthesized
+        return e instanceof BinaryExpression && t.startsWith('(') && t.endsWith(')') ? t.substring(1, t.length() - 1) : t
+    }
+
+    /** The conditions an `if` adds to its guard: each operand of a top-level `&&`. */
+    static List<String> conjuncts(Expression e) {
+        if (e instanceof BooleanExpression) e = e.expression
+        if (e instanceof BinaryExpression && e.operation.text == '&&') return conjuncts(e.leftExpression) + conjuncts(e.rightExpression)
+        [condition(e)]
+    }
+
+    /** What the else branch of an `if` adds to its guard. */
+    static List<String> negation(Expression e) {
+        def c = conjuncts(e)
+        c.size() == 1 ? [negate(c[0])] : ['!(' + c.join(' && ') + ')']
     }
 
     static String negate(String c) { c.startsWith('!') ? c.substring(1) : '!' + c }
@@ -523,6 +538,13 @@ class WorkflowWalker extends CodeVisitorSupport {
         model.takes.eachWithIndex { String t, int i ->
             env[t] = [new Assignment(guard: [], sources: argSources != null && i < argSources.size() ? argSources[i] : ([[take: t]] as Set), line: model.line)]
         }
+        // variables of the script's top level (`def x = …` outside any workflow) are visible in its workflows
+        for (Statement st in nf.ast.statementBlock.statements) {
+            Expression e = st instanceof ExpressionStatement ? st.expression : null
+            if (e instanceof BinaryExpression && e.operation.text == '=' && e.leftExpression instanceof VariableExpression) {
+                define(e.leftExpression.name, collect(e.rightExpression), e.lineNumber)
+            }
+        }
         def later = new AssignedNames()
         body.code.visit(later)
         assignedLater = later.first
@@ -577,12 +599,11 @@ class WorkflowWalker extends CodeVisitorSupport {
     @Override
     void visitIfElse(IfStatement s) {
         s.booleanExpression.visit(this)
-        String c = Ast.condition(s.booleanExpression)
         List<String> outer = guard
-        guard = outer + [c]
+        guard = outer + Ast.conjuncts(s.booleanExpression)
         s.ifBlock.visit(this)
         List<String> thenGuard = guard
-        guard = outer + [Ast.negate(c)]
+        guard = outer + Ast.negation(s.booleanExpression)
         s.elseBlock.visit(this)
         List<String> elseGuard = guard
         guard = outer

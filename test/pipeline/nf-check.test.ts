@@ -159,7 +159,7 @@ describe('fixture valid', () => {
     expect([loud.name, loud.takes, loud.emits.map((e) => e.name)]).toEqual(['LOUD', ['texts'], ['loud']]);
     const entry = pipeline.workflows.find((w) => w.name === null)!;
     expect(entry.assigned.map((a) => a.name)).toEqual(
-      expect.arrayContaining(['template_ch', 'names_ch', 'texts']),
+      expect.arrayContaining(['template_path', 'template_ch', 'names_ch', 'texts', 'reversed_ch']),
     );
     expect(entry.calls.map((c) => [c.name, c.component, c.args.length])).toEqual([
       ['GREET', 'GREET', 2],
@@ -175,7 +175,7 @@ describe('fixture valid', () => {
       ['GREET', 'GREET', []],
       ['LOUD:SHOUT', 'SHOUT', ['params.loud']],
       ['SHOUT', 'SHOUT', ['!params.loud']],
-      ['GREET_AGAIN', 'GREET', ['params.loud']],
+      ['GREET_AGAIN', 'GREET', ['params.loud', 'params.repeat > 1']],
     ]);
     expect(dag.edges).toEqual([
       { param: 'names', to: 'GREET', input: 'name', index: 0 },

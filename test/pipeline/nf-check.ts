@@ -248,6 +248,10 @@ function compiledChecker(jars: string[]): string {
   try {
     java(['-cp', jars.join(':'), 'org.codehaus.groovy.tools.FileSystemCompiler', '-d', tmp, SCRIPT]);
     renameSync(tmp, dir);
+    // versions of the script compiled before this one
+    for (const old of readdirSync(cacheRoot))
+      if (old !== hash && !old.startsWith('.'))
+        rmSync(join(cacheRoot, old), { recursive: true, force: true });
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     if (!existsSync(join(dir, 'nf-check.class'))) throw e;
@@ -265,6 +269,11 @@ export function checkPipelines(roots: string[]): NfCheckResult[] {
 
 export function checkPipeline(root: string): NfCheckResult {
   return checkPipelines([root])[0];
+}
+
+/** The process DAG that a project's main script declares (for comparison with the local runner's). */
+export function declaredDag(root: string = REPO): NfDag {
+  return checkPipeline(root).dag;
 }
 
 /** `file:line:column: message [kind]`, as compilers print it. */
