@@ -226,7 +226,7 @@ function java(args: string[]): { stdout: string; stderr: string } {
   const r = spawnSync(javaBin(), [...JVM_FLAGS, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (r.error) {
     throw new Error(
-      `cannot run java (${r.error.message}): the pipeline checks need Java 17+ (Debian: apt-get install default-jre-headless) or JAVA_HOME`,
+      `cannot run java (${r.error.message}): the pipeline checks need Java 17+ (Debian: apt-get install openjdk-17-jre-headless) or JAVA_HOME`,
     );
   }
   if (r.status !== 0) throw new Error(`nf-check failed (exit ${r.status}):\n${r.stderr}`);
