@@ -340,17 +340,22 @@ class Extract {
          fromExpr: t ? t.text : (fromArgs ? Ast.text(fromArgs[0]) : null)]
     }
 
+    /** The section (`input:`, `take:`, …) a statement opens, else the current one; an unknown label is an issue. */
+    static String sectionOf(Statement st, String current, Set<String> allowed, String owner, String rel, Issues issues) {
+        if (!st.statementLabels) return current
+        String s = st.statementLabels[-1]
+        if (!(s in allowed)) {
+            issues.add('syntax', rel, st, "${owner}: unknown section `${s}:` (expected ${allowed.collect { it + ':' }.join(' ')})")
+        }
+        s
+    }
+
     static Map process(String name, ClosureExpression body, ASTNode at, String rel, Issues issues) {
         Map p = [name: name] + Ast.pos(at) + [directives: [], inputs: [], outputs: [], script: null, stub: null]
         String section = null
         List<Statement> script = [], stub = []
         for (Statement st in Ast.closureStatements(body)) {
-            if (st.statementLabels) {
-                section = st.statementLabels[-1]
-                if (!(section in PROCESS_SECTIONS)) {
-                    issues.add('syntax', rel, st, "process ${name}: unknown section `${section}:` (expected one of ${PROCESS_SECTIONS.join(', ')})")
-                }
-            }
+            section = sectionOf(st, section, PROCESS_SECTIONS, "process ${name}", rel, issues)
             Expression e = st instanceof ExpressionStatement ? st.expression : null
             // a process without `script:` ends with its command string
             if (section in [null, 'input', 'output'] && Ast.template(e) != null && st.is(Ast.closureStatements(body)[-1])) {
@@ -458,12 +463,7 @@ class Extract {
         Map w = [name: name] + Ast.pos(at) + [takes: [], emits: []]
         String section = 'main'
         for (Statement st in Ast.closureStatements(body)) {
-            if (st.statementLabels) {
-                section = st.statementLabels[-1]
-                if (!(section in WORKFLOW_SECTIONS)) {
-                    issues.add('syntax', rel, st, "workflow ${name ?: '(entry)'}: unknown section `${section}:` (expected take:, main:, emit:)")
-                }
-            }
+            section = sectionOf(st, section, WORKFLOW_SECTIONS, "workflow ${name ?: '(entry)'}", rel, issues)
             Expression e = st instanceof ExpressionStatement ? st.expression : null
             if (section == 'take') {
                 if (e instanceof VariableExpression) w.takes << e.name
@@ -536,7 +536,8 @@ class WorkflowWalker extends CodeVisitorSupport {
         ClosureExpression body = nf.workflowBodies[wfName]
         Map model = nf.workflows[wfName]
         model.takes.eachWithIndex { String t, int i ->
-            env[t] = [new Assignment(guard: [], sources: argSources != null && i < argSources.size() ? argSources[i] : ([[take: t]] as Set), line: model.line)]
+            Set<Map> given = argSources != null && i < argSources.size() ? argSources[i] : ([[take: t]] as Set)
+            env[t] = [new Assignment(guard: [], sources: given, line: model.line)]
         }
         // variables of the script's top level (`def x = …` outside any workflow) are visible in its workflows
         for (Statement st in nf.ast.statementBlock.statements) {
@@ -758,7 +759,8 @@ class WorkflowWalker extends CodeVisitorSupport {
         int want = comp.arity()
         if (argSources.size() != want) {
             issues.add('arity', nf.rel, at,
-                    "${local} takes ${want} input${want == 1 ? '' : 's'} (${comp.inputNames().join(', ')}) but is called with ${argSources.size()} argument${argSources.size() == 1 ? '' : 's'}")
+                    "${local} takes ${want} input${want == 1 ? '' : 's'} (${comp.inputNames().join(', ')}) " +
+                            "but is called with ${argSources.size()} argument${argSources.size() == 1 ? '' : 's'}")
         }
         def earlier = (invoked[local] ?: []).find { !exclusive(it.guard, guard) }
         if (earlier) {
@@ -827,7 +829,8 @@ class WorkflowWalker extends CodeVisitorSupport {
         }
         def calls = invoked[x] ?: []
         if (!calls.any { within(it.guard, guard) }) {
-            String why = calls ? "it is invoked (line ${calls[0].line}) only when ${calls[0].guard.findAll { !(it in guard) }.collect { "`${it}`" }.join(' and ')}" :
+            String only = calls ? calls[0].guard.findAll { !(it in guard) }.collect { "`${it}`" }.join(' and ') : null
+            String why = calls ? "it is invoked (line ${calls[0].line}) only when ${only}" :
                     'it has not been invoked before this line'
             issues.add('output-before-call', nf.rel, at, "${x}.out is used but ${why}")
             return

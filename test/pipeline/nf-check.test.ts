@@ -70,8 +70,14 @@ const BROKEN: Record<string, { kind: NfIssueKind; file: string; line: number; me
     {
       kind: 'output-before-call',
       file: 'pipeline.nf',
-      line: 5,
-      message: /GREET\.out is used but it has not been invoked/,
+      line: 7,
+      message: /^GREET\.out is used but it has not been invoked/,
+    },
+    {
+      kind: 'output-before-call',
+      file: 'pipeline.nf',
+      line: 12,
+      message: /^GREET_LOUD\.out is used but it is invoked \(line 10\) only when `params\.loud`/,
     },
   ],
   'process-called-twice': [
