@@ -7,6 +7,7 @@ nextflow.enable.dsl = 2
 
 include { IMPORT    } from './modules/import/main.nf'
 include { NORMALIZE } from './modules/normalize/main.nf'
+include { FACTORS   } from './modules/factors/main.nf'
 include { CIS as CIS_PERMUTE             } from './modules/cis/main.nf'
 include { CIS as CIS_NOMINAL             } from './modules/cis/main.nf'
 include { CIS as CIS_INDEPENDENT         } from './modules/cis/main.nf'
@@ -14,6 +15,8 @@ include { CIS_MERGE as MERGE_PERMUTE     } from './modules/cis_merge/main.nf'
 include { CIS_MERGE as MERGE_NOMINAL     } from './modules/cis_merge/main.nf'
 include { CIS_MERGE as MERGE_INDEPENDENT } from './modules/cis_merge/main.nf'
 include { COVERAGE  } from './modules/coverage/main.nf'
+include { FINEMAP   } from './modules/finemap/main.nf'
+include { COLOC     } from './modules/coloc/main.nf'
 
 workflow {
     if (!params.counts && !params.fragments) {
@@ -32,9 +35,16 @@ workflow {
             genotypes_ch = Channel.fromPath(params.genotypes, checkIfExists: true)
             sidecars_ch  = Channel.fromPath("${params.genotypes}.{tbi,csi}").mix(Channel.fromPath(params.genotypes.replaceAll(/\.bed$/, '') + '.{bim,fam}')).collect().ifEmpty([])
             IMPORT(genotypes_ch, sidecars_ch)
-            covariates_ch = params.covariates ? Channel.value(file(params.covariates, checkIfExists: true)) : Channel.value(no_file)
             genotypes_v   = IMPORT.out.genotypes.first()
             phenotypes_v  = NORMALIZE.out.phenotypes.first()
+            if (params.factors && !params.covariates) {
+                // covariates made here: known covariates + genotype PCs + hidden factors
+                known_ch = params.known_covariates ? Channel.value(file(params.known_covariates, checkIfExists: true)) : Channel.value(no_file)
+                FACTORS(phenotypes_v, genotypes_v, known_ch)
+                covariates_ch = FACTORS.out.covariates.first()
+            } else {
+                covariates_ch = params.covariates ? Channel.value(file(params.covariates, checkIfExists: true)) : Channel.value(no_file)
+            }
             // cis work split into --cis_chunks slices of the position-sorted phenotypes, merged (and checked) after
             chunks_ch = Channel.of(1..params.cis_chunks).map { k -> "${k}/${params.cis_chunks}" }
 
@@ -48,6 +58,15 @@ workflow {
                 CIS_NOMINAL(genotypes_v, phenotypes_v, covariates_ch, no_file, 'nominal', chunks_ch)
                 MERGE_NOMINAL(CIS_NOMINAL.out.results.collect(), 'nominal')
             }
+            if (params.finemap) {
+                FINEMAP(genotypes_v, phenotypes_v, covariates_ch, MERGE_PERMUTE.out.tables.first())
+                if (params.gwas) {
+                    gwas_ch = Channel.fromPath(params.gwas, checkIfExists: true)
+                    COLOC(FINEMAP.out.pip, FINEMAP.out.cs, gwas_ch, genotypes_v)
+                }
+            }
+        } else if (params.finemap || params.gwas) {
+            error "--finemap and --gwas need --genotypes"
         }
     }
 

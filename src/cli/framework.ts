@@ -113,8 +113,16 @@ export async function runStage(
 /** The kebab-case flags of a parsed command line (yargs also adds camelCase aliases, `_` and `$0`). */
 export function stageParams(args: object): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(args as Record<string, unknown>)) {
-    if (k === '_' || k === '$0' || /[A-Z]/.test(k) || k === 'quiet' || k === 'log-format') continue;
+  const entries = Object.entries(args as Record<string, unknown>);
+  // the camelCase aliases yargs adds for kebab-case flags (flags such as --L or --N1 are kept)
+  const aliases = new Set(
+    entries
+      .map(([k]) => k)
+      .filter((k) => k.includes('-'))
+      .map((k) => k.replace(/-([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase())),
+  );
+  for (const [k, v] of entries) {
+    if (k === '_' || k === '$0' || aliases.has(k) || k === 'quiet' || k === 'log-format') continue;
     out[k] = v;
   }
   return out;

@@ -8,6 +8,7 @@ import { VERSION } from '../version.js';
 import { EXIT_INPUT } from './framework.js';
 import { stageCommands } from './commands/index.js';
 import { demoCommand } from './commands/demo.js';
+import { runCommand } from './commands/run.js';
 
 function failHandler(scriptName: string) {
   return (msg: string | undefined, err: Error | undefined, y: Argv): void => {
@@ -21,7 +22,7 @@ function failHandler(scriptName: string) {
 export function umbrellaParser(args: string[]): Argv {
   let y = yargs(args).scriptName('qtlflow').usage('$0 <stage> [options]');
   for (const c of stageCommands) y = y.command(c);
-  y = y.command(demoCommand);
+  y = y.command(runCommand).command(demoCommand);
   return y
     .demandCommand(1, 'Name a stage to run')
     .strict()

@@ -13,6 +13,7 @@ export interface ResultSpec {
 const str = (name: string, statistics = false): ColumnSpec => ({ name, type: 'string', statistics });
 const int = (name: string): ColumnSpec => ({ name, type: 'int32', statistics: false });
 const f64 = (name: string): ColumnSpec => ({ name, type: 'float64' });
+const bool = (name: string): ColumnSpec => ({ name, type: 'bool' });
 
 export const CIS_NOMINAL: ResultSpec = {
   schema: 'cis_nominal/1',
@@ -62,40 +63,101 @@ export const CIS_INDEPENDENT: ResultSpec = {
   ],
 };
 
-export const SUSIE_PIP: ResultSpec = {
-  schema: 'susie_pip/1',
-  columns: [str('phenotype_id', true), str('variant_id'), f64('pip'), int('cs_id')],
-};
+/**
+ * SuSiE per-variable table: one row per phenotype (or GWAS locus) × variant of its window, with the marginal
+ * statistics, the PIP, the posterior effect, the fit's convergence, and α and the log BF of every single effect
+ * (`alpha_1…alpha_L`, `lbf_1…lbf_L`: what coloc-SuSiE needs). The number of effect columns is the run's L.
+ */
+export function susiePipSpec(L: number): ResultSpec {
+  const effects: ColumnSpec[] = [];
+  for (let l = 1; l <= L; l++) effects.push(f64(`alpha_${l}`));
+  for (let l = 1; l <= L; l++) effects.push(f64(`lbf_${l}`));
+  return {
+    schema: 'susie_pip/2',
+    columns: [
+      str('phenotype_id', true),
+      str('variant_id'),
+      str('chr'),
+      int('pos'),
+      str('ref'),
+      str('alt'),
+      f64('af'),
+      f64('slope'),
+      f64('slope_se'),
+      f64('pip'),
+      int('cs_id'),
+      f64('posterior_mean'),
+      f64('posterior_sd'),
+      bool('converged'),
+      int('niter'),
+      ...effects,
+    ],
+  };
+}
 
+export const SUSIE_PIP: ResultSpec = susiePipSpec(10);
+
+/** SuSiE credible sets: every set that passes susieR's prior-variance and duplicate filters, pure or not. */
 export const SUSIE_CS: ResultSpec = {
-  schema: 'susie_cs/1',
+  schema: 'susie_cs/2',
   columns: [
     str('phenotype_id', true),
     int('cs_id'),
+    int('cs_rank'),
+    bool('pure'),
+    int('size'),
     str('variants'),
+    str('lead_variant'),
+    f64('lead_pip'),
     f64('coverage'),
     f64('min_abs_corr'),
     f64('mean_abs_corr'),
     f64('median_abs_corr'),
+    f64('lbf'),
+    f64('prior_variance'),
   ],
 };
 
+/** coloc posteriors: one row per pair of traits (abf), or per pair of credible-set signals (susie). */
 export const COLOC_SUMMARY: ResultSpec = {
-  schema: 'coloc/1',
+  schema: 'coloc/2',
   columns: [
     str('locus_id', true),
+    str('trait2'),
+    str('method'),
+    int('idx1'),
+    int('idx2'),
+    str('hit1'),
+    str('hit2'),
     int('nsnps'),
     f64('PP.H0'),
     f64('PP.H1'),
     f64('PP.H2'),
     f64('PP.H3'),
     f64('PP.H4'),
+    f64('p1'),
+    f64('p2'),
+    f64('p12'),
   ],
 };
 
+/** coloc per-SNP results of every row of the summary table. */
 export const COLOC_SNP: ResultSpec = {
-  schema: 'coloc_snp/1',
-  columns: [str('locus_id', true), str('snp'), f64('lABF_1'), f64('lABF_2'), f64('SNP.PP.H4')],
+  schema: 'coloc_snp/2',
+  columns: [
+    str('locus_id', true),
+    str('trait2'),
+    int('idx1'),
+    int('idx2'),
+    str('snp'),
+    str('snp2'),
+    str('chr'),
+    int('pos'),
+    bool('allele_flip'),
+    f64('lABF_1'),
+    f64('lABF_2'),
+    f64('SNP.PP.H4'),
+  ],
 };
 
 export const RESULT_SPECS = [

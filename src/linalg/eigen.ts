@@ -254,14 +254,21 @@ export interface TopEigen {
 
 /**
  * The k largest eigenpairs of a symmetric positive semi-definite n × n matrix by block subspace iteration
- * with Rayleigh–Ritz (a block of k + 8 vectors, deterministic start), until the k Ritz values change by less
+ * with Rayleigh–Ritz (a block of k + 8 vectors, a deterministic start from `startSeed`), until the k Ritz values change by less
  * than `tol` relative. O(n²·k) per iteration instead of the O(n³) full decomposition, which is what makes
  * sample QC on thousands of samples cheap.
  */
-export function topEigen(a: Float64Array, n: number, k: number, tol = 1e-12, maxIter = 1000): TopEigen {
+export function topEigen(
+  a: Float64Array,
+  n: number,
+  k: number,
+  tol = 1e-12,
+  maxIter = 1000,
+  startSeed = 12345,
+): TopEigen {
   const p = Math.min(n, k + 8);
   let q: Float64Array = new Float64Array(n * p);
-  let seed = 12345;
+  let seed = startSeed;
   for (let i = 0; i < n * p; i++) {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
     q[i] = seed / 4294967296 - 0.5;

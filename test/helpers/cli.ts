@@ -62,3 +62,11 @@ export async function runCliAll(
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));
   return out;
 }
+
+/** Runs an external tool (bgzip, tabix, bcftools, …) and returns its stdout; a non-zero exit throws with its stderr. */
+export function runTool(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}): ${r.stderr}`);
+  return r.stdout;
+}

@@ -48,3 +48,12 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return m;
 }
+
+/** Opens a Parquet file and reads the named columns. */
+export async function readColumns(path: string, names: string[]) {
+  const { openParquet } = await import('../../src/io/parquet.js');
+  const t = await openParquet(path);
+  const o: Record<string, ArrayLike<unknown>> = {};
+  for (const n of names) o[n] = (await t.column(n)) as ArrayLike<unknown>;
+  return { t, o };
+}

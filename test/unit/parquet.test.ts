@@ -168,13 +168,20 @@ describe.each(RESULT_SPECS)('result table $schema', (spec) => {
           ? ['a', 'b', 'c']
           : c.type === 'int32'
             ? Int32Array.from([1, 2, 3])
-            : Float64Array.from([0.5, NaN, 1e-310]),
+            : c.type === 'bool'
+              ? [true, false, true]
+              : Float64Array.from([0.5, NaN, 1e-310]),
       ),
     );
     w.close();
     const described = await duck(`describe select * from read_parquet('${path}')`);
     expect(described.map((r) => r.column_name)).toEqual(spec.columns.map((c) => c.name));
-    const want: Record<string, string> = { string: 'VARCHAR', int32: 'INTEGER', float64: 'DOUBLE' };
+    const want: Record<string, string> = {
+      string: 'VARCHAR',
+      int32: 'INTEGER',
+      float64: 'DOUBLE',
+      bool: 'BOOLEAN',
+    };
     expect(described.map((r) => r.column_type)).toEqual(spec.columns.map((c) => want[c.type]));
     const t = await openParquet(path);
     expect(t.numRows).toBe(n);

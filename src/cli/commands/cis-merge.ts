@@ -191,6 +191,14 @@ export async function cisMergeStage(a: CisMergeArgs, ctx: StageContext): Promise
     pairs: chunks.reduce((s, c) => s + Number(c.summary.pairs ?? 0), 0),
   };
   ctx.log.info(`${chunks.length} chunks, mode ${mode}, ${summary.phenotypes} phenotypes`);
+  if (summary.tested === 0 && mode !== 'independent')
+    throw new InputError(
+      'no phenotype was tested in any chunk: no genotyped variant lies in any cis window',
+      {
+        file: chunks[0].file,
+        hint: 'Check that the genotype file has the phenotypes’ chromosomes (names, genome build) and positions',
+      },
+    );
   if (mode === 'nominal') {
     // the chromosomes each chunk wrote, found beside the prefix given here (files may have been moved)
     const byChr = new Map<string, string[]>();

@@ -13,7 +13,7 @@ import { openGenotypes } from '../../io/genotypes/index.js';
 import { readExpressionMatrix } from '../../io/matrix.js';
 import { ParquetTableWriter, openParquet } from '../../io/parquet.js';
 import { CIS_INDEPENDENT, CIS_NOMINAL, CIS_PERMUTATION } from '../../io/results.js';
-import { Residualizer } from '../../linalg/residualize.js';
+import { alignAnalysisSamples } from '../../stages/cis/inputs.js';
 import { chunkSlice, phenotypeOrder } from '../../stages/cis/index.js';
 import type { CisTasks, IndependentRow, PermutationRow, SkipReason } from '../../stages/cis/index.js';
 import { CisWorkerPool, runCis } from '../../stages/cis/run.js';
@@ -217,61 +217,23 @@ async function mapCis(a: CisArgs, ctx: StageContext, pool?: CisWorkerPool): Prom
   await reader.close();
   const cov = a.covariates ? await readCovariatesAny(a.covariates) : undefined;
 
-  // analysis samples: phenotype order, present in genotypes (and covariates)
-  const gIndex = new Map(genoSamples.map((s, i) => [s, i]));
-  const cIndex = cov ? new Map(cov.sampleIds.map((s, i) => [s, i])) : undefined;
-  const keep = ph.samples
-    .map((s, j) => [s, j] as const)
-    .filter(([s]) => gIndex.has(s) && (!cIndex || cIndex.has(s)));
-  const counts = {
-    phenotypes: ph.samples.length,
-    genotypes: genoSamples.length,
-    covariates: cov?.sampleIds.length,
-    shared: keep.length,
-  };
-  if (keep.length < a['min-samples'])
-    throw new InputError(
-      `only ${keep.length} samples are shared by the phenotypes (${counts.phenotypes}), genotypes (${counts.genotypes})${cov ? ` and covariates (${counts.covariates})` : ''}; at least ${a['min-samples']} are needed`,
-      {
-        file: a.phenotypes,
-        hint: `Sample IDs must be identical: the phenotypes have ${preview(ph.samples)}, the genotypes ${preview(genoSamples)}${cov ? `, the covariates ${preview(cov.sampleIds)}` : ''} (check FID_IID vs IID, suffixes, case)`,
-      },
-    );
-  if (keep.length < ph.samples.length || keep.length < genoSamples.length)
-    log.warn(
-      `using the ${keep.length} samples shared by phenotypes (${counts.phenotypes}), genotypes (${counts.genotypes})${cov ? ` and covariates (${counts.covariates})` : ''}`,
-    );
-  const n = keep.length;
-  const k = cov ? cov.names.length : 0;
-  const covValues = new Float64Array(n * k);
-  if (cov)
-    keep.forEach(([s], i) =>
-      covValues.set(cov.values.subarray(cIndex!.get(s)! * k, (cIndex!.get(s)! + 1) * k), i * k),
-    );
-  const residualizer = Residualizer.of(n, covValues, k, cov?.names);
-  if (residualizer.dropped.length)
-    log.warn(
-      `covariates linearly dependent on the intercept and earlier covariates: ${residualizer.dropped.join(', ')} (projected out once; the df still counts ${k} covariates, as FastQTL and tensorQTL do)`,
-    );
+  const inputs = alignAnalysisSamples(
+    ph,
+    genoSamples,
+    cov,
+    { phenotypes: a.phenotypes, covariates: a.covariates },
+    a['min-samples'],
+    (m) => log.warn(m),
+  );
+  const { counts, k, residualizer, values } = inputs;
+  const n = inputs.keep.length;
+  const nPh = ph.phenotypeId.length;
+  const covValues = inputs.covariates;
   const dofCheck = a['dof-convention'] === 'qtltools' ? n - 2 : n - 2 - k;
   if (dofCheck < 1)
     throw new InputError(`${n} samples leave no residual degrees of freedom with ${k} covariates`, {
       file: a.covariates,
     });
-
-  // phenotype values of the analysis samples
-  const nPh = ph.phenotypeId.length;
-  const values = new Float64Array(nPh * n);
-  for (let i = 0; i < nPh; i++)
-    keep.forEach(([, j], c) => (values[i * n + c] = ph.values[i * ph.samples.length + j]));
-  for (let i = 0; i < nPh; i++)
-    for (let c = 0; c < n; c++)
-      if (!Number.isFinite(values[i * n + c]))
-        throw new InputError('phenotype value is missing or not a number', {
-          file: a.phenotypes,
-          sample: keep[c][0],
-          hint: `phenotype ${ph.phenotypeId[i]}: impute or remove missing values before mapping`,
-        });
   const phenotypes = { chr: ph.chr, start: ph.start, end: ph.end, phenotypeId: ph.phenotypeId, values };
 
   // which phenotypes: --region (TSS inside), then --chunk k/N of the sorted order
@@ -292,7 +254,7 @@ async function mapCis(a: CisArgs, ctx: StageContext, pool?: CisWorkerPool): Prom
   const params = stageParams(a);
   const job = (tasks: CisTasks): CisJob => ({
     genotypes: a.genotypes,
-    genotypeIndex: Int32Array.from(keep.map(([s]) => gIndex.get(s)!)),
+    genotypeIndex: inputs.genotypeIndex,
     covariates: covValues,
     k,
     covariateNames: cov?.names ?? [],
@@ -411,11 +373,15 @@ async function mapCis(a: CisArgs, ctx: StageContext, pool?: CisWorkerPool): Prom
   log.info(
     `${result.stats.phenotypesTested} phenotypes tested, dof ${result.dof}; GEMM backend: ${result.backend} (${result.backendDetail}), ${result.threads} thread(s)`,
   );
-  if (result.stats.recordsRead === 0)
+  if (result.stats.recordsRead === 0 && !a.chunk)
     throw new InputError('no genotyped variant lies in any phenotype’s cis window', {
       file: a.genotypes,
       hint: `The phenotypes are on chromosomes ${[...new Set(Array.from(slice, (i) => canonicalChrom(ph.chr![i])))].slice(0, 5).join(', ')}: check that the genotype file has them (chromosome names, genome build)`,
     });
+  if (result.stats.recordsRead === 0 && a.chunk)
+    log.warn(
+      `no genotyped variant lies in the cis windows of chunk ${a.chunk} (cis-merge checks the whole run)`,
+    );
   for (const [reason, ids] of Object.entries(out.skipped))
     if (ids.length) log.warn(`${ids.length} phenotypes not tested (${reason}), e.g. ${preview(ids)}`);
 

@@ -5,12 +5,18 @@ import { importCommand } from './import.js';
 import { cisCommand } from './cis.js';
 import { cisMergeCommand } from './cis-merge.js';
 import { coverageCommand } from './coverage.js';
+import { finemapCommand } from './finemap.js';
+import { colocCommand } from './coloc.js';
+import { factorsCommand } from './factors.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const stageCommands: CommandModule<object, any>[] = [
   importCommand,
   normalizeCommand,
+  factorsCommand,
   cisCommand,
   cisMergeCommand,
   coverageCommand,
+  finemapCommand,
+  colocCommand,
 ];

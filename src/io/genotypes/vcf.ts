@@ -410,7 +410,9 @@ export class VcfReader implements GenotypeReader {
         }
         const lines: string[] = [];
         try {
-          await tabix.getLines(refName, r.start - 1, r.end, (line) => lines.push(line));
+          // one base wider on the left: @gmod/tabix 3.3.9 computes the query's bins from start + 1, so a region
+          // starting on a bin's last base (POS = k·16384) would skip that bin; decodeLine keeps POS in [start, end]
+          await tabix.getLines(refName, Math.max(0, r.start - 2), r.end, (line) => lines.push(line));
         } catch (e) {
           throw new InputError(
             `cannot read the region ${refName}:${r.start}-${r.end} (${(e as Error).message})`,

@@ -21,6 +21,7 @@ import { Rng } from '../../runner/random.js';
 import { betaApproximation } from '../../stats/beta-approx.js';
 import { pvalFromR2 } from '../../stats/pvalue.js';
 import { GenotypeWindow, emptyVariantCounts } from './window.js';
+export { prepareVariant } from './window.js';
 import type { VariantCounts } from './window.js';
 
 export interface CisPhenotypes {
@@ -572,6 +573,20 @@ export function phenotypeOrder(ph: Pick<CisPhenotypes, 'chr' | 'start' | 'phenot
       (ph.phenotypeId[a] < ph.phenotypeId[b] ? -1 : ph.phenotypeId[a] > ph.phenotypeId[b] ? 1 : 0),
   );
   return Int32Array.from(idx);
+}
+
+/** Phenotype row indices grouped by chromosome (canonical names), each in mapping order (`phenotypeOrder`). */
+export function phenotypesByChromosome(
+  ph: Pick<CisPhenotypes, 'chr' | 'start' | 'phenotypeId'>,
+): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const i of phenotypeOrder(ph)) {
+    const c = canonicalChrom(ph.chr[i]);
+    const list = out.get(c) ?? [];
+    list.push(i);
+    out.set(c, list);
+  }
+  return out;
 }
 
 /** Chunk k (1-based) of N of m ordered phenotypes, as [from, to): contiguous, sizes differing by at most one. */

@@ -59,6 +59,62 @@ function minorAllele(g: Float64Array, af: number): [number, number] {
   return [samples, count];
 }
 
+export interface PreparedVariant {
+  status: 'ok' | Exclude<Rejection, 'multiallelic'>;
+  /** ALT allele frequency over the analysis samples (missing calls mean-imputed). */
+  af: number;
+  maSamples: number;
+  maCount: number;
+  /** Norm of the residualized genotype (0 unless `ok`). */
+  norm: number;
+}
+
+/**
+ * One variant's dosages `d` (genotype-file sample order) for the analysis samples into `x`, missing calls
+ * mean-imputed (as FastQTL and QTLtools), then, unless it is monomorphic, below the MAF / minor-allele-sample
+ * bounds or collinear with the covariates (the status says which), residualized on [1, covariates] in place.
+ */
+export function prepareVariant(
+  d: Float32Array,
+  genotypeIndex: Int32Array,
+  residualizer: Residualizer,
+  filter: VariantFilterOptions,
+  x: Float64Array,
+): PreparedVariant {
+  const n = genotypeIndex.length;
+  // one pass: gather the analysis samples, sum, sum of squares; impute only when calls are missing
+  let sum = 0;
+  let sq = 0;
+  let nonMissing = 0;
+  for (let j = 0; j < n; j++) {
+    const val = d[genotypeIndex[j]];
+    x[j] = val;
+    if (val === val) {
+      sum += val;
+      sq += val * val;
+      nonMissing++;
+    }
+  }
+  const mean = nonMissing > 0 ? sum / nonMissing : 0;
+  if (nonMissing < n) for (let j = 0; j < n; j++) if (x[j] !== x[j]) x[j] = mean;
+  // imputed calls sit at the mean and add nothing to the sum of squared deviations
+  const varSum = nonMissing > 0 ? sq - sum * mean : 0;
+  const af = mean / 2;
+  const out: PreparedVariant = { status: 'ok', af, maSamples: 0, maCount: 0, norm: 0 };
+  if (!(varSum > 1e-12 * Math.max(1, sq))) return { ...out, status: 'monomorphic' };
+  if (Math.min(af, 1 - af) < filter.mafMin) return { ...out, status: 'belowMaf' };
+  const [ms, mc] = minorAllele(x, af);
+  out.maSamples = ms;
+  out.maCount = mc;
+  if (ms < filter.maSamplesMin) return { ...out, status: 'belowMaf' };
+  residualizer.residualize(x);
+  let nn = 0;
+  for (let j = 0; j < n; j++) nn += x[j] * x[j];
+  out.norm = Math.sqrt(nn);
+  if (!(out.norm > 1e-8 * Math.sqrt(varSum))) return { ...out, status: 'collinearWithCovariates' };
+  return out;
+}
+
 export class GenotypeWindow {
   /** Rows [head, tail) are live. Row v: unit-norm residual genotype at g[v·n … (v+1)·n). */
   g: Float64Array;
@@ -205,55 +261,27 @@ export class GenotypeWindow {
           reject('multiallelic'); // as QTLtools: only biallelic variants are tested
           continue;
         }
-        const d = block.dosages.subarray(v * N, (v + 1) * N);
-        // one pass: gather the analysis samples, sum, sum of squares; impute only when calls are missing
-        let sum = 0;
-        let sq = 0;
-        let nonMissing = 0;
-        for (let j = 0; j < n; j++) {
-          const val = d[idx[j]];
-          x[j] = val;
-          if (val === val) {
-            sum += val;
-            sq += val * val;
-            nonMissing++;
-          }
-        }
-        const mean = nonMissing > 0 ? sum / nonMissing : 0;
-        if (nonMissing < n) for (let j = 0; j < n; j++) if (x[j] !== x[j]) x[j] = mean; // as FastQTL, QTLtools
-        // imputed calls sit at the mean and add nothing to the sum of squared deviations
-        const varSum = nonMissing > 0 ? sq - sum * mean : 0;
-        if (!(varSum > 1e-12 * Math.max(1, sq))) {
-          reject('monomorphic');
+        const prep = prepareVariant(
+          block.dosages.subarray(v * N, (v + 1) * N),
+          idx,
+          this.residualizer,
+          this.filter,
+          x,
+        );
+        if (prep.status !== 'ok') {
+          reject(prep.status);
           continue;
         }
-        const a = mean / 2;
-        if (Math.min(a, 1 - a) < this.filter.mafMin) {
-          reject('belowMaf');
-          continue;
-        }
-        const [ms, mc] = minorAllele(x, a);
-        if (ms < this.filter.maSamplesMin) {
-          reject('belowMaf');
-          continue;
-        }
-        this.residualizer.residualize(x);
-        let nn = 0;
-        for (let j = 0; j < n; j++) nn += x[j] * x[j];
-        const norm = Math.sqrt(nn);
-        if (!(norm > 1e-8 * Math.sqrt(varSum))) {
-          reject('collinearWithCovariates');
-          continue;
-        }
+        const norm = prep.norm;
         const row = this.tail++;
         const off = row * n;
         const inv = 1 / norm;
         for (let j = 0; j < n; j++) this.g[off + j] = x[j] * inv;
         this.pos[row] = p;
         this.id[row] = block.variants.id[v] === '.' ? `${this.chr}:${p}` : block.variants.id[v];
-        this.af[row] = a;
-        this.maSamples[row] = ms;
-        this.maCount[row] = mc;
+        this.af[row] = prep.af;
+        this.maSamples[row] = prep.maSamples;
+        this.maCount[row] = prep.maCount;
         this.norm[row] = norm;
       }
     }

@@ -1,0 +1,387 @@
+/**
+ * The pipeline's DAG as the local runner executes it: the same processes as pipeline.nf (names and aliases),
+ * the same stage command lines as the modules' `script:` blocks, and the same published layout
+ * (`OUTDIR/<process name in lower case>/…`, as nextflow.config's publishDir). Parameters are the Nextflow
+ * params (snake_case), with the defaults and types of nextflow_schema.json, so one params file serves both
+ * `nextflow run pipeline.nf -params-file P` and `qtlflow run --config P`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../io/errors.js';
+
+export type Params = Record<string, string | number | boolean | null>;
+
+export interface Step {
+  /** Unique within the run, e.g. `CIS_PERMUTE_3of7`. */
+  id: string;
+  /** The Nextflow process (alias) this step is an instance of. */
+  process: string;
+  stage: string;
+  args: string[];
+  /** Files read (for resume: a step re-runs when one of them changed). */
+  inputs: string[];
+  /** The stage's run summary: written last, it marks the step complete and lists the step's outputs. */
+  summary: string;
+  /** Steps whose outputs this one reads. */
+  after: string[];
+}
+
+interface SchemaProperty {
+  type: 'string' | 'integer' | 'number' | 'boolean';
+  default?: unknown;
+  enum?: unknown[];
+}
+
+/** The package folder (holds nextflow_schema.json), found from src/, dist/src/ or dist/bin/. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'nextflow_schema.json')) && existsSync(join(dir, 'package.json'))) return dir;
+    dir = dirname(dir);
+  }
+  throw new Error('nextflow_schema.json not found beside the qtlflow package');
+}
+
+export function schemaProperties(): Record<string, SchemaProperty> {
+  const schema = JSON.parse(readFileSync(join(packageRoot(), 'nextflow_schema.json'), 'utf8')) as {
+    $defs: Record<string, { properties: Record<string, SchemaProperty> }>;
+  };
+  const out: Record<string, SchemaProperty> = {};
+  for (const d of Object.values(schema.$defs)) Object.assign(out, d.properties);
+  return out;
+}
+
+/** The user's params over the schema defaults, each checked against its declared type. */
+export function resolveParams(user: Record<string, unknown>, file?: string): Params {
+  const props = schemaProperties();
+  const out: Params = {};
+  for (const [k, p] of Object.entries(props)) out[k] = (p.default as Params[string]) ?? null;
+  for (const [k, given] of Object.entries(user)) {
+    const p = props[k];
+    // a string parameter may be given as a number (`factors_k: 10`), as Nextflow takes it
+    const v = p?.type === 'string' && typeof given === 'number' ? String(given) : given;
+    if (!p)
+      throw new InputError(`unknown parameter '${k}'`, {
+        file,
+        hint: `Parameters are those of nextflow_schema.json (snake_case), e.g. ${Object.keys(props).slice(0, 6).join(', ')}`,
+      });
+    const ok =
+      v === null ||
+      (p.type === 'string' && typeof v === 'string') ||
+      (p.type === 'boolean' && typeof v === 'boolean') ||
+      (p.type === 'number' && typeof v === 'number' && Number.isFinite(v)) ||
+      (p.type === 'integer' && typeof v === 'number' && Number.isInteger(v));
+    if (!ok)
+      throw new InputError(
+        `parameter '${k}' must be ${p.type === 'integer' ? 'an integer' : `a ${p.type}`}`,
+        {
+          file,
+          expected: `${p.type}, not ${JSON.stringify(v)}`,
+        },
+      );
+    if (p.enum && v !== null && !p.enum.includes(v))
+      throw new InputError(`parameter '${k}' must be one of ${p.enum.join(', ')}`, { file });
+    out[k] = v as Params[string];
+  }
+  return out;
+}
+
+const str = (v: Params[string]): string => String(v);
+
+/** Builds the steps for these params, in an order that runs every step after its inputs. */
+export function buildSteps(p: Params, outdir: string, threads: number): Step[] {
+  const steps: Step[] = [];
+  const dir = (process: string) => join(outdir, process.toLowerCase());
+  const common = ['--threads', String(threads)];
+  if (!p.counts && !p.fragments)
+    throw new InputError('nothing to run: give counts (the QTL branch) or fragments (coverage tracks)', {
+      hint: 'Set counts (and genotypes for QTL mapping) or fragments, cell_groups and chrom_sizes in the params file',
+    });
+
+  if (p.counts) {
+    const phenotypes = join(dir('NORMALIZE'), 'phenotypes.parquet');
+    steps.push({
+      id: 'NORMALIZE',
+      process: 'NORMALIZE',
+      stage: 'normalize',
+      args: [
+        '--input',
+        str(p.counts),
+        ...(p.annotation ? ['--annotation', str(p.annotation)] : []),
+        '--out',
+        phenotypes,
+        '--method',
+        str(p.norm_method),
+        ...(p.inverse_normal ? ['--int'] : []),
+        '--min-count',
+        str(p.min_count),
+        '--min-tpm',
+        str(p.min_tpm),
+        '--min-sample-frac',
+        str(p.min_sample_frac),
+        '--report',
+        join(dir('NORMALIZE'), 'normalize.report.json'),
+        ...common,
+      ],
+      inputs: [str(p.counts), ...(p.annotation ? [str(p.annotation)] : [])],
+      summary: join(dir('NORMALIZE'), 'phenotypes.summary.json'),
+      after: [],
+    });
+
+    if (p.genotypes) {
+      const genotypes = join(dir('IMPORT'), 'genotypes.parquet');
+      steps.push({
+        id: 'IMPORT',
+        process: 'IMPORT',
+        stage: 'import',
+        args: [
+          '--genotypes',
+          str(p.genotypes),
+          ...(Number(p.maf_min) > 0 ? ['--maf-min', str(p.maf_min)] : []),
+          '--out',
+          genotypes,
+          ...common,
+        ],
+        inputs: [str(p.genotypes)],
+        summary: join(dir('IMPORT'), 'genotypes.summary.json'),
+        after: [],
+      });
+      // the cis covariates: given, or made by FACTORS (known covariates + genotype PCs + hidden factors)
+      let covariates = p.covariates ? str(p.covariates) : undefined;
+      if (p.factors && !p.covariates) {
+        covariates = join(dir('FACTORS'), 'covariates.parquet');
+        steps.push({
+          id: 'FACTORS',
+          process: 'FACTORS',
+          stage: 'factors',
+          args: [
+            '--phenotypes',
+            phenotypes,
+            '--genotypes',
+            genotypes,
+            '--genotype-pcs',
+            str(p.genotype_pcs),
+            ...(p.known_covariates ? ['--known', str(p.known_covariates)] : []),
+            '--method',
+            str(p.factors_method),
+            '--k',
+            str(p.factors_k),
+            '--max-iter',
+            str(p.peer_max_iter),
+            '--seed',
+            str(p.factors_seed),
+            '--out',
+            covariates,
+            ...common,
+          ],
+          inputs: [phenotypes, genotypes, ...(p.known_covariates ? [str(p.known_covariates)] : [])],
+          summary: join(dir('FACTORS'), 'covariates.summary.json'),
+          after: ['NORMALIZE', 'IMPORT'],
+        });
+      }
+      const covArgs = covariates ? ['--covariates', covariates] : [];
+      const covInputs = covariates ? [covariates] : [];
+      const covAfter = p.factors && !p.covariates ? ['FACTORS'] : [];
+      const N = Number(p.cis_chunks);
+      const cisChunks = (
+        process: string,
+        mode: string,
+        extra: string[],
+        after: string[],
+        extraInputs: string[],
+      ) => {
+        const prefixes: string[] = [];
+        for (let k = 1; k <= N; k++) {
+          const prefix = join(dir(process), `cis_${mode}_${k}of${N}`);
+          prefixes.push(prefix);
+          steps.push({
+            id: `${process}_${k}of${N}`,
+            process,
+            stage: 'cis',
+            args: [
+              '--genotypes',
+              genotypes,
+              '--phenotypes',
+              phenotypes,
+              ...covArgs,
+              ...extra,
+              '--mode',
+              mode,
+              '--chunk',
+              `${k}/${N}`,
+              '--window',
+              str(p.cis_window),
+              '--permutations',
+              str(p.cis_permutations),
+              '--seed',
+              str(p.cis_seed),
+              '--maf-min',
+              str(p.maf_min),
+              '--fdr',
+              str(p.fdr),
+              '--out',
+              prefix,
+              ...common,
+            ],
+            inputs: [genotypes, phenotypes, ...covInputs, ...extraInputs],
+            summary: `${prefix}.summary.json`,
+            after: ['NORMALIZE', 'IMPORT', ...covAfter, ...after],
+          });
+        }
+        return prefixes;
+      };
+      const merge = (process: string, prefixes: string[], chunkProcess: string) => {
+        steps.push({
+          id: process,
+          process,
+          stage: 'cis-merge',
+          args: ['--inputs', ...prefixes, '--out', join(dir(process), 'cis'), '--fdr', str(p.fdr), ...common],
+          inputs: prefixes.map((x) => `${x}.summary.json`),
+          summary: join(dir(process), 'cis.summary.json'),
+          after: steps.filter((s) => s.process === chunkProcess).map((s) => s.id),
+        });
+      };
+      merge('MERGE_PERMUTE', cisChunks('CIS_PERMUTE', 'permute', [], [], []), 'CIS_PERMUTE');
+      const permTable = join(dir('MERGE_PERMUTE'), 'cis.cis_qtl.parquet');
+      if (p.cis_independent)
+        merge(
+          'MERGE_INDEPENDENT',
+          cisChunks(
+            'CIS_INDEPENDENT',
+            'independent',
+            ['--cis-results', permTable],
+            ['MERGE_PERMUTE'],
+            [permTable],
+          ),
+          'CIS_INDEPENDENT',
+        );
+      if (p.cis_nominal)
+        merge('MERGE_NOMINAL', cisChunks('CIS_NOMINAL', 'nominal', [], [], []), 'CIS_NOMINAL');
+      if (p.finemap) {
+        const fm = join(dir('FINEMAP'), 'finemap');
+        steps.push({
+          id: 'FINEMAP',
+          process: 'FINEMAP',
+          stage: 'finemap',
+          args: [
+            '--genotypes',
+            genotypes,
+            '--phenotypes',
+            phenotypes,
+            ...covArgs,
+            '--cis',
+            permTable,
+            '--fdr',
+            str(p.fdr),
+            '--window',
+            str(p.cis_window),
+            '--L',
+            str(p.finemap_L),
+            '--coverage',
+            str(p.finemap_coverage),
+            '--min-abs-corr',
+            str(p.finemap_min_abs_corr),
+            '--out',
+            fm,
+            ...common,
+          ],
+          inputs: [genotypes, phenotypes, permTable, ...covInputs],
+          summary: `${fm}.summary.json`,
+          after: ['NORMALIZE', 'IMPORT', ...covAfter, 'MERGE_PERMUTE'],
+        });
+        if (p.gwas) {
+          const co = join(dir('COLOC'), 'coloc');
+          steps.push({
+            id: 'COLOC',
+            process: 'COLOC',
+            stage: 'coloc',
+            args: [
+              '--dataset1',
+              `${fm}.susie_pip.parquet`,
+              '--dataset2',
+              str(p.gwas),
+              '--method',
+              str(p.coloc_method),
+              '--type2',
+              str(p.gwas_type),
+              ...(p.gwas_n ? ['--N2', str(p.gwas_n)] : []),
+              '--genotypes',
+              genotypes,
+              '--p1',
+              str(p.coloc_p1),
+              '--p2',
+              str(p.coloc_p2),
+              '--out',
+              co,
+              ...common,
+            ],
+            inputs: [`${fm}.susie_pip.parquet`, `${fm}.susie_cs.parquet`, str(p.gwas), genotypes],
+            summary: `${co}.summary.json`,
+            after: ['FINEMAP', 'IMPORT'],
+          });
+        }
+      }
+    } else if (p.finemap || p.gwas) {
+      throw new InputError('finemap and gwas need genotypes', { hint: 'Set genotypes in the params file' });
+    }
+  }
+
+  if (p.fragments) {
+    if (!p.cell_groups || !p.chrom_sizes)
+      throw new InputError(
+        'fragments need cell_groups (barcode<TAB>group) and chrom_sizes (UCSC chrom.sizes)',
+      );
+    const out = join(dir('COVERAGE'), 'coverage');
+    steps.push({
+      id: 'COVERAGE',
+      process: 'COVERAGE',
+      stage: 'coverage',
+      args: [
+        '--fragments',
+        str(p.fragments),
+        '--groups',
+        str(p.cell_groups),
+        '--chrom-sizes',
+        str(p.chrom_sizes),
+        ...(p.blacklist ? ['--blacklist', str(p.blacklist)] : []),
+        '--out-dir',
+        out,
+        '--suffix',
+        str(p.coverage_suffix),
+        '--bin-size',
+        str(p.coverage_bin_size),
+        '--normalization',
+        str(p.coverage_normalization),
+        '--counting-strategy',
+        str(p.coverage_counting_strategy),
+        '--max-frag-length',
+        str(p.coverage_max_frag_length),
+        '--tempdir',
+        out,
+        ...common,
+      ],
+      inputs: [
+        str(p.fragments),
+        str(p.cell_groups),
+        str(p.chrom_sizes),
+        ...(p.blacklist ? [str(p.blacklist)] : []),
+      ],
+      summary: join(out, 'coverage.summary.json'),
+      after: [],
+    });
+  }
+  return steps;
+}
+
+/** The process-level DAG of the steps: nodes are processes, edges say whose outputs feed whom. */
+export function processGraph(steps: Step[]): { nodes: string[]; edges: [string, string][] } {
+  const processOf = new Map(steps.map((s) => [s.id, s.process]));
+  const nodes = [...new Set(steps.map((s) => s.process))].sort();
+  const edges = new Set<string>();
+  for (const s of steps) for (const a of s.after) edges.add(`${processOf.get(a)}\t${s.process}`);
+  return {
+    nodes,
+    edges: [...edges].sort().map((e) => e.split('\t') as [string, string]),
+  };
+}
