@@ -181,8 +181,8 @@ class Ast {
 
     /** Condition text used to compare `if` guards; `!` of a negation cancels. */
     static String condition(Expression e) {
+        if (e instanceof NotExpression) return negate(condition(e.expression)) // (a BooleanExpression too)
         if (e instanceof BooleanExpression) e = e.expression
-        if (e instanceof NotExpression) return negate(condition(e.expression))
         String t = text(e)
         // the AST's text of a binary expression is parenthesized
         return e instanceof BinaryExpression && t.startsWith('(') && t.endsWith(')') ? t.substring(1, t.length() - 1) : t
@@ -190,7 +190,7 @@ class Ast {
 
     /** The conditions an `if` adds to its guard: each operand of a top-level `&&`. */
     static List<String> conjuncts(Expression e) {
-        if (e instanceof BooleanExpression) e = e.expression
+        if (e instanceof BooleanExpression && !(e instanceof NotExpression)) e = e.expression
         if (e instanceof BinaryExpression && e.operation.text == '&&') return conjuncts(e.leftExpression) + conjuncts(e.rightExpression)
         [condition(e)]
     }

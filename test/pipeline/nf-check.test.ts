@@ -169,8 +169,8 @@ describe('fixture valid', () => {
     );
     expect(entry.calls.map((c) => [c.name, c.component, c.args.length])).toEqual([
       ['GREET', 'GREET', 2],
-      ['LOUD', 'LOUD', 1],
       ['SHOUT', 'SHOUT', 1],
+      ['LOUD', 'LOUD', 1],
       ['GREET_AGAIN', 'GREET', 2],
     ]);
   });
@@ -179,15 +179,15 @@ describe('fixture valid', () => {
     const { dag } = results.get('valid')!;
     expect(dag.nodes.map((n) => [n.id, n.process, n.guard])).toEqual([
       ['GREET', 'GREET', []],
-      ['LOUD:SHOUT', 'SHOUT', ['params.loud']],
       ['SHOUT', 'SHOUT', ['!params.loud']],
+      ['LOUD:SHOUT', 'SHOUT', ['params.loud']],
       ['GREET_AGAIN', 'GREET', ['params.loud', 'params.repeat > 1']],
     ]);
     expect(dag.edges).toEqual([
       { param: 'names', to: 'GREET', input: 'name', index: 0 },
       { param: 'template', to: 'GREET', input: 'template', index: 1 },
-      { from: 'GREET', emit: 'greeting', to: 'LOUD:SHOUT', input: 'text', index: 0 },
       { from: 'GREET', emit: 'greeting', to: 'SHOUT', input: 'text', index: 0 },
+      { from: 'GREET', emit: 'greeting', to: 'LOUD:SHOUT', input: 'text', index: 0 },
       { param: 'names', to: 'GREET_AGAIN', input: 'name', index: 0 },
       { param: 'template', to: 'GREET_AGAIN', input: 'template', index: 1 },
     ]);
