@@ -1,10 +1,11 @@
-/** Every stage command, in pipeline order. */
+/** Every stage command, in pipeline order. A command may declare positionals after its name (`report [inputs..]`). */
 import type { CommandModule } from 'yargs';
 import { normalizeCommand } from './normalize.js';
 import { importCommand } from './import.js';
 import { cisCommand } from './cis.js';
 import { cisMergeCommand } from './cis-merge.js';
 import { coverageCommand } from './coverage.js';
+import { reportCommand } from './report.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const stageCommands: CommandModule<object, any>[] = [
@@ -13,4 +14,5 @@ export const stageCommands: CommandModule<object, any>[] = [
   cisCommand,
   cisMergeCommand,
   coverageCommand,
+  reportCommand,
 ];
