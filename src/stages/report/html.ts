@@ -64,10 +64,11 @@ section { background: #fff; border: 1px solid var(--line); border-radius: 6px; m
 section h2 { margin: 0 0 8px; font-size: 17px; }
 section > p.intro { margin: 0 0 10px; color: var(--muted); }
 .row { display: flex; flex-wrap: wrap; gap: 18px; align-items: flex-start; }
-figure { margin: 8px 0; }
-.plot-title { font-weight: bold; font-size: 13px; margin-bottom: 2px; }
+figure { margin: 8px 0; width: fit-content; max-width: 100%; }
+.plot-title { font-weight: bold; font-size: 13px; margin-bottom: 2px; white-space: nowrap; }
 figure svg { display: block; max-width: 100%; height: auto; }
-figcaption { color: var(--muted); font-size: 12px; max-width: 620px; margin-top: 2px; }
+/* the caption wraps at the figure's width instead of widening it */
+figcaption { color: var(--muted); font-size: 12px; width: 0; min-width: 100%; margin-top: 2px; }
 .note { color: #7a5b00; background: #fff8e1; border: 1px solid #f0dca0; border-radius: 4px; padding: 8px 10px; margin: 8px 0; }
 .figures { display: flex; flex-wrap: wrap; gap: 12px; margin: 6px 0 4px; }
 .figure-card { border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; min-width: 150px; }

@@ -609,12 +609,20 @@ export async function buildReport(o: ReportOptions, ctx: ReportContext): Promise
     for (const [id, rows] of fine.rows) {
       // positions: IDs, the genotypes, or this gene's nominal rows; otherwise the table order
       const locusPts = new Map((nominal?.loci.get(id)?.points ?? []).map((p) => [p.variantId, p.pos]));
-      let placed = rows.map((r) => locator.place(undefined, r.variantId)?.pos ?? locusPts.get(r.variantId));
+      const locusChr = nominal?.loci.get(id)?.chr;
+      const placeRow = (v: string): Locus | undefined => {
+        const l = locator.place(undefined, v);
+        if (l) return l;
+        const pos = locusPts.get(v);
+        return pos !== undefined && locusChr !== undefined ? { chr: locusChr, pos } : undefined;
+      };
+      let placed = rows.map((r) => placeRow(r.variantId));
       if (placed.some((x) => x === undefined) && locator.canUseGenotypes) {
         await locator.loadGenotypeIds();
-        placed = rows.map((r) => locator.place(undefined, r.variantId)?.pos ?? locusPts.get(r.variantId));
+        placed = rows.map((r) => placeRow(r.variantId));
       }
-      const byPos = placed.every((x) => x !== undefined);
+      const chroms = new Set(placed.map((l) => l?.chr));
+      const byPos = placed.every((x) => x !== undefined) && chroms.size === 1;
       blocks.push(
         plot(
           pipPlot(
@@ -622,9 +630,9 @@ export async function buildReport(o: ReportOptions, ctx: ReportContext): Promise
             rows.map((r, i) => ({
               pip: r.pip,
               csId: r.csId,
-              x: byPos ? Number((placed[i]! / 1e6).toFixed(6)) : i + 1,
+              x: byPos ? Number((placed[i]!.pos / 1e6).toFixed(6)) : i + 1,
             })),
-            byPos ? 'position (Mb)' : 'variant (table order)',
+            byPos ? `chr${[...chroms][0]} position (Mb)` : 'variant (table order)',
           ),
         ),
       );
@@ -741,7 +749,7 @@ export async function buildReport(o: ReportOptions, ctx: ReportContext): Promise
       blocks: [
         plot({
           ...varianceExplainedPlot('factors', 'Variance explained per factor', ve, 'F'),
-          id: `factors-${i + 1}`,
+          id: `factor-variance-${i + 1}`,
         }),
       ],
     });
@@ -800,8 +808,8 @@ export async function buildReport(o: ReportOptions, ctx: ReportContext): Promise
     if (b.type === 'row') b.blocks.forEach(fill);
   };
   sections.forEach((s) => s.blocks.forEach(fill));
-  const ids = plots.map((p) => p.id);
-  if (new Set(ids).size !== ids.length) throw new Error(`duplicate figure ids: ${ids.join(', ')}`);
+  const ids = [...sections.map((s) => s.id), ...plots.map((p) => p.id)];
+  if (new Set(ids).size !== ids.length) throw new Error(`duplicate element ids: ${ids.join(', ')}`);
 
   const html = reportHtml(
     o.title ?? 'qtlflow report',

@@ -165,7 +165,11 @@ export class PValueSketch {
   }
 }
 
-/** Keeps one point per cell of a grid over the plot (first come), so dense clouds cost a bounded number of marks. */
+/**
+ * Keeps one point per cell of a grid over the plot (first come), so dense clouds cost a bounded number of marks.
+ * The grid starts as fine as the budget allows for points along a curve (a QQ plot) and coarsens until the kept
+ * points fit, so a curve keeps its resolution and a 2-D cloud ends near √budget cells a side.
+ */
 export function thinOnGrid<T>(points: T[], x: (p: T) => number, y: (p: T) => number, cells: number): T[] {
   if (points.length <= cells) return points;
   let xmin = Infinity;
@@ -178,7 +182,7 @@ export function thinOnGrid<T>(points: T[], x: (p: T) => number, y: (p: T) => num
     ymin = Math.min(ymin, y(p));
     ymax = Math.max(ymax, y(p));
   }
-  let side = Math.ceil(Math.sqrt(cells));
+  let side = cells;
   for (;;) {
     const sx = (xmax - xmin) / side || 1;
     const sy = (ymax - ymin) / side || 1;
