@@ -9,6 +9,7 @@ include { IMPORT    } from './modules/import/main.nf'
 include { NORMALIZE } from './modules/normalize/main.nf'
 include { CIS       } from './modules/cis/main.nf'
 include { COVERAGE  } from './modules/coverage/main.nf'
+include { REPORT    } from './modules/report/main.nf'
 
 workflow {
     if (!params.counts && !params.fragments) {
@@ -29,6 +30,15 @@ workflow {
             IMPORT(genotypes_ch, sidecars_ch)
             covariates_ch = params.covariates ? Channel.fromPath(params.covariates, checkIfExists: true) : Channel.value(no_file)
             CIS(IMPORT.out.genotypes, NORMALIZE.out.phenotypes, covariates_ch)
+
+            if (params.report) {
+                // one HTML report over every result and run summary of the QTL branch
+                results_ch = CIS.out.permutations
+                    .mix(CIS.out.summary, NORMALIZE.out.report, NORMALIZE.out.summary, IMPORT.out.summary)
+                    .collect()
+                truth_ch = params.truth ? Channel.value(file(params.truth, checkIfExists: true)) : Channel.value(no_file)
+                REPORT(results_ch, NORMALIZE.out.phenotypes, IMPORT.out.genotypes, truth_ch)
+            }
         }
     }
 
