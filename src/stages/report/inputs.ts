@@ -6,7 +6,7 @@
  * files that are not results (stage inputs, other JSON) are passed over and listed.
  */
 import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { COUNTS_SCHEMA, COVARIATES_SCHEMA, PHENOTYPES_SCHEMA } from '../../io/contracts.js';
 import { InputError } from '../../io/errors.js';
 import { GENOTYPES_SCHEMA } from '../../io/genotypes/parquet.js';
@@ -21,6 +21,7 @@ import {
   SUSIE_PIP,
 } from '../../io/results.js';
 import { requireFile } from '../../io/text.js';
+import type { SampleQcReport } from '../normalize/index.js';
 
 export type TableKind =
   'cis_nominal' | 'cis_permutation' | 'cis_independent' | 'susie_pip' | 'susie_cs' | 'coloc' | 'coloc_snp';
@@ -52,14 +53,7 @@ export interface NormalizeReport {
   genes?: Record<string, number>;
   reference_sample?: string | null;
   samples: { sample: string; lib_size: number; norm_factor: number; effective_lib_size?: number }[];
-  sample_qc?: {
-    pcs: number;
-    sd_threshold: number;
-    variance_explained: number[];
-    outliers: { sample: string; max_abs_z: number }[];
-    dropped: boolean;
-    skipped?: string;
-  };
+  sample_qc?: SampleQcReport;
 }
 
 export interface InputFile {
@@ -128,7 +122,7 @@ export async function classifyInputs(paths: string[], exclude: string[] = []): P
     if (st.isDirectory()) expandFolder(p, candidates);
     else candidates.push({ file: p, fromFolder: false });
   }
-  const skip = new Set(exclude);
+  const skip = new Set(exclude.map((p) => resolve(p)));
   const result: ReportInputs = {
     tables: {
       cis_nominal: [],
@@ -146,8 +140,9 @@ export async function classifyInputs(paths: string[], exclude: string[] = []): P
   };
   const seen = new Set<string>();
   for (const { file, fromFolder } of candidates) {
-    if (seen.has(file) || skip.has(file)) continue;
-    seen.add(file);
+    const key = resolve(file);
+    if (seen.has(key) || skip.has(key)) continue;
+    seen.add(key);
     requireFile(file, 'report input');
     if (magic(file) === 'PAR1') {
       const schema = (await openParquet(file)).meta.schema;
