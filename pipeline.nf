@@ -17,6 +17,7 @@ include { CIS_MERGE as MERGE_INDEPENDENT } from './modules/cis_merge/main.nf'
 include { COVERAGE  } from './modules/coverage/main.nf'
 include { FINEMAP   } from './modules/finemap/main.nf'
 include { COLOC     } from './modules/coloc/main.nf'
+include { REPORT    } from './modules/report/main.nf'
 
 workflow {
     if (!params.counts && !params.fragments) {
@@ -64,6 +65,27 @@ workflow {
                     gwas_ch = Channel.fromPath(params.gwas, checkIfExists: true)
                     COLOC(FINEMAP.out.pip, FINEMAP.out.cs, gwas_ch, genotypes_v)
                 }
+            }
+            if (params.report) {
+                // one HTML report over every result and run summary of the QTL branch
+                results_ch = MERGE_PERMUTE.out.tables.mix(MERGE_PERMUTE.out.summary, NORMALIZE.out.report, NORMALIZE.out.summary, IMPORT.out.summary)
+                if (params.cis_independent) {
+                    results_ch = results_ch.mix(MERGE_INDEPENDENT.out.tables)
+                }
+                if (params.cis_nominal) {
+                    results_ch = results_ch.mix(MERGE_NOMINAL.out.tables)
+                }
+                if (params.finemap) {
+                    results_ch = results_ch.mix(FINEMAP.out.pip, FINEMAP.out.cs)
+                    if (params.gwas) {
+                        results_ch = results_ch.mix(COLOC.out.posteriors)
+                    }
+                }
+                if (params.factors && !params.covariates) {
+                    results_ch = results_ch.mix(FACTORS.out.summary)
+                }
+                truth_ch = params.truth ? Channel.value(file(params.truth, checkIfExists: true)) : Channel.value(no_file)
+                REPORT(results_ch.collect(), phenotypes_v, genotypes_v, truth_ch)
             }
         } else if (params.finemap || params.gwas) {
             error "--finemap and --gwas need --genotypes"

@@ -8,8 +8,8 @@ process CIS_MERGE {
     val mode
 
     output:
-    path "cis.*.parquet",    emit: tables
-    path 'cis.summary.json', emit: summary
+    path "cis_${mode}.*.parquet",    emit: tables
+    path "cis_${mode}.summary.json", emit: summary
 
     script:
     // every chunk's outputs, staged here; each chunk is named by its summary file
@@ -17,7 +17,7 @@ process CIS_MERGE {
     """
     qtlflow cis-merge \\
         --inputs ${prefixes} \\
-        --out cis \\
+        --out cis_${mode} \\
         --fdr ${params.fdr} \\
         --threads ${task.cpus} \\
         --log-format json
@@ -25,6 +25,6 @@ process CIS_MERGE {
 
     stub:
     """
-    touch cis.${mode}.parquet cis.summary.json
+    touch cis_${mode}.cis_qtl.parquet cis_${mode}.summary.json
     """
 }

@@ -45,9 +45,9 @@ export interface StageContext {
 /** What a stage returns: its key figures for the run summary. */
 export type StageSummary = Record<string, unknown>;
 
-/** `OUT.parquet` → `OUT.summary.json`; a directory or prefix gets `.summary.json` appended. */
+/** `OUT.parquet` (or `OUT.html`) → `OUT.summary.json`; a directory or prefix gets `.summary.json` appended. */
 export function summaryPathFor(out: string): string {
-  return out.replace(/\.parquet$/i, '') + '.summary.json';
+  return out.replace(/\.(parquet|html?)$/i, '') + '.summary.json';
 }
 
 export function writeJsonAtomic(outputs: OutputSet, path: string, value: unknown): void {

@@ -32,10 +32,16 @@ export function umbrellaParser(args: string[]): Argv {
     .fail(failHandler('qtlflow'));
 }
 
+/** A stage command by name, and its command string for a parser of that stage alone (`$0` + its positionals). */
+function stageCommand(stage: string): { c: CommandModule<object, unknown>; single: string } | undefined {
+  const c = stageCommands.find((s) => String(s.command).split(' ')[0] === stage);
+  return c && { c, single: ['$0', ...String(c.command).split(' ').slice(1)].join(' ') };
+}
+
 export function stageParser(stage: string, args: string[]): Argv {
-  const c = stageCommands.find((s) => s.command === stage);
-  if (!c) throw new Error(`unknown stage ${stage}`);
-  const single: CommandModule<object, unknown> = { ...c, command: '$0' };
+  const found = stageCommand(stage);
+  if (!found) throw new Error(`unknown stage ${stage}`);
+  const single: CommandModule<object, unknown> = { ...found.c, command: found.single };
   return yargs(args)
     .scriptName(`qtlflow-${stage}`)
     .command(single)
@@ -52,10 +58,14 @@ export function stageParser(stage: string, args: string[]): Argv {
  * from the CLIs they call.
  */
 export async function validateStageArgs(stage: string, args: string[]): Promise<string | undefined> {
-  const c = stageCommands.find((s) => s.command === stage);
-  if (!c) return `unknown stage '${stage}'`;
+  const found = stageCommand(stage);
+  if (!found) return `unknown stage '${stage}'`;
   let error: string | undefined;
-  const dryRun: CommandModule<object, unknown> = { ...c, command: '$0', handler: () => undefined };
+  const dryRun: CommandModule<object, unknown> = {
+    ...found.c,
+    command: found.single,
+    handler: () => undefined,
+  };
   await yargs(args)
     .command(dryRun)
     .strict()

@@ -232,18 +232,19 @@ export function buildSteps(p: Params, outdir: string, threads: number): Step[] {
         return prefixes;
       };
       const merge = (process: string, prefixes: string[], chunkProcess: string) => {
+        const out = join(dir(process), `cis_${process.replace('MERGE_', '').toLowerCase()}`);
         steps.push({
           id: process,
           process,
           stage: 'cis-merge',
-          args: ['--inputs', ...prefixes, '--out', join(dir(process), 'cis'), '--fdr', str(p.fdr), ...common],
+          args: ['--inputs', ...prefixes, '--out', out, '--fdr', str(p.fdr), ...common],
           inputs: prefixes.map((x) => `${x}.summary.json`),
-          summary: join(dir(process), 'cis.summary.json'),
+          summary: `${out}.summary.json`,
           after: steps.filter((s) => s.process === chunkProcess).map((s) => s.id),
         });
       };
       merge('MERGE_PERMUTE', cisChunks('CIS_PERMUTE', 'permute', [], [], []), 'CIS_PERMUTE');
-      const permTable = join(dir('MERGE_PERMUTE'), 'cis.cis_qtl.parquet');
+      const permTable = join(dir('MERGE_PERMUTE'), 'cis_permute.cis_qtl.parquet');
       if (p.cis_independent)
         merge(
           'MERGE_INDEPENDENT',
@@ -321,6 +322,55 @@ export function buildSteps(p: Params, outdir: string, threads: number): Step[] {
             after: ['FINEMAP', 'IMPORT'],
           });
         }
+      }
+      if (p.report) {
+        // what pipeline.nf collects into REPORT: every result table and run summary of the QTL branch
+        const results = [permTable, join(dir('MERGE_PERMUTE'), 'cis_permute.summary.json')];
+        results.push(
+          join(dir('NORMALIZE'), 'normalize.report.json'),
+          join(dir('NORMALIZE'), 'phenotypes.summary.json'),
+        );
+        results.push(join(dir('IMPORT'), 'genotypes.summary.json'));
+        if (p.cis_independent)
+          results.push(join(dir('MERGE_INDEPENDENT'), 'cis_independent.cis_independent_qtl.parquet'));
+        if (p.cis_nominal) results.push(dir('MERGE_NOMINAL')); // one table per chromosome: the folder
+        if (p.finemap) {
+          results.push(
+            join(dir('FINEMAP'), 'finemap.susie_pip.parquet'),
+            join(dir('FINEMAP'), 'finemap.susie_cs.parquet'),
+          );
+          if (p.gwas) results.push(join(dir('COLOC'), 'coloc.coloc.parquet'));
+        }
+        if (p.factors && !p.covariates) results.push(join(dir('FACTORS'), 'covariates.summary.json'));
+        const html = join(dir('REPORT'), 'report.html');
+        steps.push({
+          id: 'REPORT',
+          process: 'REPORT',
+          stage: 'report',
+          args: [
+            '--out',
+            html,
+            '--phenotypes',
+            phenotypes,
+            '--genotypes',
+            genotypes,
+            ...(p.truth ? ['--truth', str(p.truth)] : []),
+            '--fdr',
+            str(p.fdr),
+            '--top-loci',
+            str(p.report_top_loci),
+            '--max-points',
+            str(p.report_max_points),
+            ...common,
+            ...results,
+          ],
+          inputs: [
+            ...results.filter((r) => r.endsWith('.parquet') || r.endsWith('.json')),
+            ...(p.truth ? [str(p.truth)] : []),
+          ],
+          summary: join(dir('REPORT'), 'report.summary.json'),
+          after: steps.map((s) => s.id).filter((id) => !id.startsWith('COVERAGE')),
+        });
       }
     } else if (p.finemap || p.gwas) {
       throw new InputError('finemap and gwas need genotypes', { hint: 'Set genotypes in the params file' });

@@ -5,7 +5,7 @@
  *   as a bgzipped VCF with its .tbi.
  * - Genes with strands on the same chromosomes (GTF), and RNA-seq counts (gene × sample TSV): negative-binomial
  *   counts around a latent log-expression with library sizes varying 20-fold, hidden factors (batch-like
- *   confounders the `factors` stage must find), a known covariate (sex) and planted causal cis-eQTLs: 40% of
+ * confounders the `factors` stage must find), a known covariate (sex) and planted causal cis-eQTLs: 30% of
  *   genes have one, a quarter of those a second, independent one.
  * - Known covariates (TSV), the planted truth (TSV), and a GWAS (TSV.gz) over two loci: one sharing an eQTL's
  *   causal variant (colocalization expected), one whose GWAS signal is a different variant near another eGene.
@@ -41,7 +41,7 @@ export const DEFAULT_DEMO_COHORT: DemoCohortOptions = {
   chromosomes: 2,
   chromosomeLength: 12_000_000,
   variantsPerChromosome: 5_000,
-  genesPerChromosome: 150,
+  genesPerChromosome: 400,
   hiddenFactors: 5,
   backgroundGenes: 3000,
   seed: 20261201,
@@ -203,7 +203,7 @@ export function writeDemoCohort(dir: string, o: DemoCohortOptions = DEFAULT_DEMO
       strand.push(plus ? '+' : '-');
       span.push(plus ? [tss, tss + len] : [tss - len, tss]);
       const causal: PlantedGene['causal'] = [];
-      if (rng.uniform() < 0.4) {
+      if (rng.uniform() < 0.3) {
         const lo = lowerBound(g.pos, tss - 100_000);
         const hi = lowerBound(g.pos, tss + 100_000);
         const pick = (ok: (v: number) => boolean): number | undefined => {

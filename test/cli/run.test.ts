@@ -93,9 +93,9 @@ describe('running the DAG on real data', () => {
     const four = runCli(['run', '--config', params(4), '--outdir', join(dir, 'four'), '--quiet']);
     expect([four.code, four.stderr]).toEqual([0, '']);
     for (const f of [
-      'merge_permute/cis.cis_qtl.parquet',
-      'merge_independent/cis.cis_independent_qtl.parquet',
-      'merge_nominal/cis.cis_qtl_pairs.22.parquet',
+      'merge_permute/cis_permute.cis_qtl.parquet',
+      'merge_independent/cis_independent.cis_independent_qtl.parquet',
+      'merge_nominal/cis_nominal.cis_qtl_pairs.22.parquet',
     ]) {
       const a = await openParquet(join(dir, 'one', f));
       const b = await openParquet(join(dir, 'four', f));

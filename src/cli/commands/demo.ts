@@ -28,7 +28,7 @@ export async function scoreDemo(
   results: string,
   fdr: number,
 ): Promise<Record<string, unknown>> {
-  const perm = await openParquet(join(results, 'merge_permute', 'cis.cis_qtl.parquet'));
+  const perm = await openParquet(join(results, 'merge_permute', 'cis_permute.cis_qtl.parquet'));
   const ids = toStrings(await perm.column('phenotype_id'));
   const q = toFloat64(await perm.column('qval'));
   const found = new Set(ids.filter((_, i) => q[i] <= fdr));
@@ -44,7 +44,7 @@ export async function scoreDemo(
     recall: Number((truePos / planted.length).toFixed(4)),
     false_discovery_rate: found.size ? Number((falsePos / found.size).toFixed(4)) : 0,
   };
-  const indPath = join(results, 'merge_independent', 'cis.cis_independent_qtl.parquet');
+  const indPath = join(results, 'merge_independent', 'cis_independent.cis_independent_qtl.parquet');
   if (existsSync(indPath)) {
     const t = await openParquet(indPath);
     const perGene = new Map<string, number>();
@@ -75,6 +75,7 @@ export async function demoStage(a: DemoArgs, ctx: StageContext): Promise<Record<
     gwas: cohort.files.gwas,
     gwas_n: 20000,
     coloc_method: 'abf',
+    truth: cohort.files.truth,
   };
   const paramsFile = join(outdir, 'params.yaml');
   writeFileSync(paramsFile, toYaml(userParams));

@@ -1,4 +1,4 @@
-/** Every stage command, in pipeline order. */
+/** Every stage command, in pipeline order. A command may declare positionals after its name (`report [inputs..]`). */
 import type { CommandModule } from 'yargs';
 import { normalizeCommand } from './normalize.js';
 import { importCommand } from './import.js';
@@ -8,6 +8,7 @@ import { coverageCommand } from './coverage.js';
 import { finemapCommand } from './finemap.js';
 import { colocCommand } from './coloc.js';
 import { factorsCommand } from './factors.js';
+import { reportCommand } from './report.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const stageCommands: CommandModule<object, any>[] = [
@@ -19,4 +20,5 @@ export const stageCommands: CommandModule<object, any>[] = [
   coverageCommand,
   finemapCommand,
   colocCommand,
+  reportCommand,
 ];

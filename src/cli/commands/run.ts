@@ -55,6 +55,7 @@ export async function runPipeline(
     'covariates',
     'gwas',
     'known_covariates',
+    'truth',
     'fragments',
     'cell_groups',
     'chrom_sizes',
