@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   const P = arg('permutations') ?? '1000';
   const threads = arg('threads') ?? String(availableParallelism());
   const repeat = Number(arg('repeat') ?? 1);
-  const cli = join(dirname(self), '..', 'src', 'cli', 'main.js');
+  const cli = join(dirname(self), '..', 'bin', 'qtlflow.mjs');
   const dir = mkdtempSync(join(tmpdir(), 'qtlflow-bench-cis-'));
   const native = nativeGemm();
   try {

@@ -1,0 +1,112 @@
+/**
+ * cis mapping at scale on simulated data: 1,000 samples, 100,000 variants (one 100 Mb chromosome, founder-mosaic
+ * LD, simulate-genotypes.ts), and 250, 500 and 1,000 phenotypes spread along it; the nominal and the permutation
+ * pass (1000 permutations). Prints wall and CPU seconds and peak RSS (GNU time) of each run: memory is bounded by
+ * the cis window, so it must not grow with the number of phenotypes.
+ *   npm run build && node dist/bench/cis-scaling.js [--samples 1000] [--variants 100000] [--genes 250,500,1000]
+ *        [--permutations 1000] [--threads N]
+ * Needs /usr/bin/time (Debian: time).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeIndexedBed } from '../src/io/tabix.js';
+import { Rng } from '../src/runner/random.js';
+import { simulatedSampleIds, writeSimulatedVcf } from '../src/runner/simulate-genotypes.js';
+
+interface Run {
+  wall: number;
+  cpu: number;
+  rssMb: number;
+}
+
+function timed(args: string[]): Run {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr.slice(-800)}`);
+  const [wall, user, sys, kb] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+  return { wall, cpu: user + sys, rssMb: kb / 1024 };
+}
+
+function main(): void {
+  const argv = process.argv.slice(2);
+  const arg = (name: string, d: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : d;
+  };
+  const samples = Number(arg('samples', '1000'));
+  const variants = Number(arg('variants', '100000'));
+  const geneCounts = arg('genes', '250,500,1000').split(',').map(Number);
+  const P = arg('permutations', '1000');
+  const threads = arg('threads', String(availableParallelism()));
+  const length = 100_000_000;
+  const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'qtlflow.mjs');
+  const dir = mkdtempSync(join(tmpdir(), 'qtlflow-bench-scaling-'));
+  try {
+    const vcf = join(dir, 'genotypes.vcf.gz');
+    const t0 = process.hrtime.bigint();
+    writeSimulatedVcf(
+      vcf,
+      `${vcf}.tbi`,
+      { samples, chromosomes: [{ name: 'chr1', length, variants }], seed: 1 },
+      { level: 1 },
+    );
+    const ids = simulatedSampleIds(samples);
+    console.log(
+      `simulated ${samples} samples × ${variants} variants in ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s`,
+    );
+    const geno = join(dir, 'genotypes.parquet');
+    const imp = timed([cli, 'import', '--genotypes', vcf, '--out', geno, '--quiet']);
+    console.log(
+      `import to genotype Parquet: ${imp.wall.toFixed(1)} s wall, ${imp.cpu.toFixed(1)} s CPU, ${imp.rssMb.toFixed(0)} MB`,
+    );
+    console.log('\nphenotypes  mode     wall s   CPU s   peak RSS MB   pairs/s (nominal) or phenotypes/s');
+    for (const G of geneCounts) {
+      // null phenotypes at evenly spread TSSs (the work per phenotype does not depend on the values)
+      const rng = new Rng(G);
+      const lines = [['#chr', 'start', 'end', 'phenotype_id', ...ids].join('\t')];
+      for (let g = 0; g < G; g++) {
+        const tss = Math.floor(1_000_000 + ((length - 2_000_000) * (g + 0.5)) / G);
+        lines.push(['chr1', tss - 1, tss, `P${g + 1}`, ...ids.map(() => rng.normal().toFixed(4))].join('\t'));
+      }
+      const bed = join(dir, `phenotypes${G}.bed.gz`);
+      writeIndexedBed(bed, `${bed}.tbi`, lines);
+      for (const mode of ['nominal', 'permute']) {
+        const out = join(dir, `out${G}${mode}`);
+        const r = timed([
+          cli,
+          'cis',
+          '--genotypes',
+          geno,
+          '--phenotypes',
+          bed,
+          '--mode',
+          mode,
+          '--permutations',
+          P,
+          '--threads',
+          threads,
+          '--out',
+          out,
+          '--quiet',
+        ]);
+        const pairs = G * (variants / length) * 2_000_000;
+        const rate =
+          mode === 'nominal'
+            ? `${(pairs / r.wall).toExponential(2)} pairs/s`
+            : `${(G / r.wall).toFixed(1)} phenotypes/s`;
+        console.log(
+          `${String(G).padStart(10)}  ${mode.padEnd(8)} ${r.wall.toFixed(1).padStart(6)}  ${r.cpu.toFixed(1).padStart(6)}  ${r.rssMb.toFixed(0).padStart(12)}   ${rate}`,
+        );
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main();
