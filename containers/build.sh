@@ -41,11 +41,11 @@ CMD="${1:-build}"
 [ $# -gt 0 ] && shift
 [ -n "$VERSION" ] || die "no version in $REPO/package.json"
 
-mkdir -p "$STATE"
-STATE="$(cd "$STATE" && pwd -P)"
+STATE="$(realpath -m "$STATE")"
 case "$STATE/" in
-  "$(cd "$REPO" && pwd -P)/"*) die "the state dir $STATE is inside the repository; give one outside it (--state DIR)" ;;
+  "$(realpath "$REPO")/"*) die "the state dir $STATE is inside the repository; give one outside it (--state DIR)" ;;
 esac
+mkdir -p "$STATE"
 
 need() {
   command -v "$1" >/dev/null || die "$1 not found: apt-get install -y --no-install-recommends $2"
