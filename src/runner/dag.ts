@@ -369,7 +369,16 @@ export function buildSteps(p: Params, outdir: string, threads: number): Step[] {
             ...(p.truth ? [str(p.truth)] : []),
           ],
           summary: join(dir('REPORT'), 'report.summary.json'),
-          after: steps.map((s) => s.id).filter((id) => !id.startsWith('COVERAGE')),
+          after: [
+            'MERGE_PERMUTE',
+            'NORMALIZE',
+            'IMPORT',
+            ...(p.cis_independent ? ['MERGE_INDEPENDENT'] : []),
+            ...(p.cis_nominal ? ['MERGE_NOMINAL'] : []),
+            ...(p.finemap ? ['FINEMAP'] : []),
+            ...(p.finemap && p.gwas ? ['COLOC'] : []),
+            ...(p.factors && !p.covariates ? ['FACTORS'] : []),
+          ],
         });
       }
     } else if (p.finemap || p.gwas) {
