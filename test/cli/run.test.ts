@@ -51,6 +51,7 @@ test('every step passes the flags of its module, and the stage parser accepts th
     'finemap',
     'import',
     'normalize',
+    'report',
   ]);
   for (const s of steps) {
     expect([s.id, await validateStageArgs(s.stage, s.args)]).toEqual([s.id, undefined]);
@@ -108,7 +109,7 @@ describe('running the DAG on real data', () => {
         ]);
     }
     const s = JSON.parse(readFileSync(join(dir, 'four', 'run.summary.json'), 'utf8'));
-    expect(s.ran).toBe(3 + 3 * 4 + 3);
+    expect(s.ran).toBe(3 + 3 * 4 + 3 + 1); // normalize, import, factors; 3 × 4 chunks; 3 merges; report
     const again = runCli(['run', '--config', params(4), '--outdir', join(dir, 'four'), '--quiet']);
     expect(again.code).toBe(0);
     const s2 = JSON.parse(readFileSync(join(dir, 'four', 'run.summary.json'), 'utf8'));
