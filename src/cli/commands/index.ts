@@ -7,14 +7,20 @@ import { cisMergeCommand } from './cis-merge.js';
 import { coverageCommand } from './coverage.js';
 import { finemapCommand } from './finemap.js';
 import { colocCommand } from './coloc.js';
+import { annotateCommand } from './annotate.js';
+import { rareCommand } from './rare.js';
+import { transCommand } from './trans.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const stageCommands: CommandModule<object, any>[] = [
   importCommand,
   normalizeCommand,
+  annotateCommand,
   cisCommand,
   cisMergeCommand,
   coverageCommand,
   finemapCommand,
   colocCommand,
+  transCommand,
+  rareCommand,
 ];
