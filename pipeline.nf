@@ -16,6 +16,9 @@ include { CIS_MERGE as MERGE_INDEPENDENT } from './modules/cis_merge/main.nf'
 include { COVERAGE  } from './modules/coverage/main.nf'
 include { FINEMAP   } from './modules/finemap/main.nf'
 include { COLOC     } from './modules/coloc/main.nf'
+include { ANNOTATE  } from './modules/annotate/main.nf'
+include { RARE      } from './modules/rare/main.nf'
+include { TRANS     } from './modules/trans/main.nf'
 
 workflow {
     if (!params.counts && !params.fragments) {
@@ -57,8 +60,23 @@ workflow {
                     COLOC(FINEMAP.out.pip, FINEMAP.out.cs, gwas_ch, genotypes_v)
                 }
             }
-        } else if (params.finemap || params.gwas) {
-            error "--finemap and --gwas need --genotypes"
+            if (params.trans) {
+                TRANS(genotypes_v, phenotypes_v, covariates_ch)
+            }
+            if (params.rare) {
+                // functional weights from VEP output, when given
+                if (params.vep) {
+                    vep_ch   = Channel.fromPath(params.vep, checkIfExists: true)
+                    genes_ch = params.annotation ? Channel.value(file(params.annotation, checkIfExists: true)) : Channel.value(no_file)
+                    ANNOTATE(vep_ch, genotypes_v, genes_ch)
+                    annotations_v = ANNOTATE.out.annotations.first()
+                } else {
+                    annotations_v = Channel.value(no_file)
+                }
+                RARE(genotypes_v, phenotypes_v, covariates_ch, annotations_v)
+            }
+        } else if (params.finemap || params.gwas || params.trans || params.rare) {
+            error "--finemap, --gwas, --trans and --rare need --genotypes"
         }
     }
 

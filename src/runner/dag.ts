@@ -220,6 +220,91 @@ export function buildSteps(p: Params, outdir: string, threads: number): Step[] {
         );
       if (p.cis_nominal)
         merge('MERGE_NOMINAL', cisChunks('CIS_NOMINAL', 'nominal', [], [], []), 'CIS_NOMINAL');
+      const cov = p.covariates ? ['--covariates', str(p.covariates)] : [];
+      const covInputs = p.covariates ? [str(p.covariates)] : [];
+      if (p.trans) {
+        const prefix = join(dir('TRANS'), 'trans');
+        steps.push({
+          id: 'TRANS',
+          process: 'TRANS',
+          stage: 'trans',
+          args: [
+            '--genotypes',
+            genotypes,
+            '--phenotypes',
+            phenotypes,
+            ...cov,
+            '--pval-threshold',
+            str(p.trans_pval_threshold),
+            '--cis-exclude',
+            str(p.trans_cis_exclude),
+            '--maf-min',
+            str(p.trans_maf_min),
+            '--permutations',
+            str(p.trans_permutations),
+            '--out',
+            prefix,
+            ...common,
+          ],
+          inputs: [genotypes, phenotypes, ...covInputs],
+          summary: `${prefix}.summary.json`,
+          after: ['NORMALIZE', 'IMPORT'],
+        });
+      }
+      if (p.rare) {
+        const annotations = join(dir('ANNOTATE'), 'annotations.parquet');
+        if (p.vep)
+          steps.push({
+            id: 'ANNOTATE',
+            process: 'ANNOTATE',
+            stage: 'annotate',
+            args: [
+              '--vep',
+              str(p.vep),
+              '--genotypes',
+              genotypes,
+              ...(p.annotation ? ['--genes', str(p.annotation)] : []),
+              '--pick',
+              str(p.annotate_pick),
+              '--out',
+              annotations,
+              ...common,
+            ],
+            inputs: [str(p.vep), genotypes, ...(p.annotation ? [str(p.annotation)] : [])],
+            summary: join(dir('ANNOTATE'), 'annotations.summary.json'),
+            after: ['IMPORT'],
+          });
+        const out = join(dir('RARE'), 'rare.parquet');
+        steps.push({
+          id: 'RARE',
+          process: 'RARE',
+          stage: 'rare',
+          args: [
+            '--genotypes',
+            genotypes,
+            '--phenotypes',
+            phenotypes,
+            ...cov,
+            ...(p.vep ? ['--annotations', annotations] : []),
+            '--test',
+            str(p.rare_test),
+            '--maf-max',
+            str(p.rare_maf_max),
+            '--weights',
+            str(p.rare_weights),
+            '--agg',
+            str(p.rare_agg),
+            '--window',
+            str(p.rare_window),
+            '--out',
+            out,
+            ...common,
+          ],
+          inputs: [genotypes, phenotypes, ...covInputs, ...(p.vep ? [annotations] : [])],
+          summary: join(dir('RARE'), 'rare.summary.json'),
+          after: ['NORMALIZE', 'IMPORT', ...(p.vep ? ['ANNOTATE'] : [])],
+        });
+      }
     }
   }
 

@@ -27,6 +27,8 @@ const SAMPLE_VALUES: Record<string, string> = {
   prefixes: 'cis_permute_1of2 cis_permute_2of2',
   blacklistFlag: '--blacklist blacklist.bed',
   gwasN: '--N2 10000',
+  genesFlag: '--genes genes.gtf',
+  annFlag: '--annotations annotations.parquet',
 };
 
 /** The `qtlflow <stage> …` command of a module's script block, with Groovy interpolations replaced by sample values. */
