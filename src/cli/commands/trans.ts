@@ -163,10 +163,13 @@ export async function transStage(a: TransArgs, ctx: StageContext): Promise<Recor
   );
   const params = stageParams(a);
   const pairsPath = `${a.out}.trans_qtl_pairs.parquet`;
-  const writer = new ParquetTableWriter(ctx.outputs.claim(pairsPath), TRANS.columns, {
-    schema: TRANS.schema,
-    params,
-  });
+  // small row groups: the writer holds one row group, so memory stays flat however many pairs pass
+  const writer = new ParquetTableWriter(
+    ctx.outputs.claim(pairsPath),
+    TRANS.columns,
+    { schema: TRANS.schema, params },
+    { rowGroupSize: 16_384 },
+  );
   const progress = log.progress('variants read', 0);
   const t0 = process.cpuUsage();
   await mapper.map(

@@ -298,38 +298,27 @@ export class TransMapper {
     this.stats.gemmSeconds += Number(process.hrtime.bigint() - t0) / 1e9;
     this.stats.gemmFlops += 2 * m * P * n;
     const thr = r2Threshold(this.options.pvalThreshold, this.dof) * (1 - 1e-12);
-    const out: TransBatch = {
+    // pairs go out in chunks of a fixed size, so memory does not depend on how many pass the threshold
+    const CHUNK = 8192;
+    const fresh = (): TransBatch => ({
       length: 0,
       variantId: [],
       phenotypeId: [],
-      pval: new Float64Array(1024),
-      b: new Float64Array(1024),
-      bSe: new Float64Array(1024),
-      r2: new Float64Array(1024),
-      af: new Float64Array(1024),
+      pval: new Float64Array(CHUNK),
+      b: new Float64Array(CHUNK),
+      bSe: new Float64Array(CHUNK),
+      r2: new Float64Array(CHUNK),
+      af: new Float64Array(CHUNK),
       variantChr: [],
-      variantPos: new Int32Array(1024),
+      variantPos: new Int32Array(CHUNK),
       phenotypeChr: [],
-      phenotypeTss: new Int32Array(1024),
-    };
-    const grow = () => {
-      const size = out.pval.length * 2;
-      const f = (a: Float64Array) => {
-        const b = new Float64Array(size);
-        b.set(a);
-        return b;
-      };
-      out.pval = f(out.pval);
-      out.b = f(out.b);
-      out.bSe = f(out.bSe);
-      out.r2 = f(out.r2);
-      out.af = f(out.af);
-      const vp = new Int32Array(size);
-      vp.set(out.variantPos);
-      out.variantPos = vp;
-      const pt = new Int32Array(size);
-      pt.set(out.phenotypeTss);
-      out.phenotypeTss = pt;
+      phenotypeTss: new Int32Array(CHUNK),
+    });
+    let out = fresh();
+    const send = () => {
+      this.stats.pairsReported += out.length;
+      if (out.length) emit(out);
+      out = fresh();
     };
     const excluded = new Uint8Array(P);
     for (let v = 0; v < m; v++) {
@@ -346,7 +335,7 @@ export class TransMapper {
         if (r2 < thr) continue;
         const p = pvalFromR2(r2, this.dof);
         if (!(p <= this.options.pvalThreshold)) continue;
-        if (out.length === out.pval.length) grow();
+        if (out.length === CHUNK) send();
         const k = out.length++;
         const i = this.rows[c];
         const slope = (r * this.yNorm[c]) / gNorm[v];
@@ -365,8 +354,7 @@ export class TransMapper {
       }
       if (cis) for (const c of cis) excluded[c] = 0;
     }
-    this.stats.pairsReported += out.length;
-    if (out.length) emit(out);
+    send();
     if (this.permY) this.permutationBatch(g, m, chrs, pos);
   }
 
