@@ -8,41 +8,13 @@
  *        [--maf-min 0.01] [--repeat 1] [--no-portable]
  * Default inputs: refs/cis_sparse under QTLFLOW_SHARED (330 samples, 364 genes, 19,773 chr22 variants).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeGemm, portableGemm } from '../src/linalg/gemm.js';
-import type { GemmBackend } from '../src/linalg/gemm.js';
-
-interface Run {
-  wall: number;
-  cpu: number;
-  rssMb: number;
-}
-
-function timed(cmd: string, args: string[], env: Record<string, string> = {}): Run {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', cmd, ...args], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-    env: { ...process.env, NODE_OPTIONS: '', ...env },
-  });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.slice(-800)}`);
-  const [wall, user, sys, kb] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-  return { wall, cpu: user + sys, rssMb: kb / 1024 };
-}
-
-/** Single-thread GEMM throughput of a backend (GFLOP/s). */
-function peak(g: GemmBackend, m: number, p: number, n: number, reps: number): number {
-  const a = Float64Array.from({ length: m * n }, (_, i) => Math.sin(i));
-  const b = Float64Array.from({ length: p * n }, (_, i) => Math.cos(i));
-  const c = new Float64Array(m * p);
-  g.gemmABt(a, m, b, p, n, c);
-  const t0 = process.hrtime.bigint();
-  for (let r = 0; r < reps; r++) g.gemmABt(a, m, b, p, n, c);
-  return (2 * m * p * n * reps) / (Number(process.hrtime.bigint() - t0) / 1e9) / 1e9;
-}
+import { peak, timed } from './timing.js';
+import type { Run } from './timing.js';
 
 const fmt = (x: number, d = 2) => x.toFixed(d).padStart(9);
 

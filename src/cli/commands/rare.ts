@@ -4,15 +4,12 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { stripVersion } from '../../io/annotation.js';
-import { readCovariatesAny } from '../../io/covariates.js';
 import { InputError } from '../../io/errors.js';
-import { openGenotypes } from '../../io/genotypes/index.js';
-import { readExpressionMatrix } from '../../io/matrix.js';
 import { ParquetTableWriter, openParquet, toFloat64, toStrings } from '../../io/parquet.js';
 import { RARE, VARIANT_ANNOTATION_SCHEMA } from '../../io/results.js';
-import { alignAnalysisSamples } from '../../stages/cis/inputs.js';
 import { RareMapper } from '../../stages/rare/index.js';
 import type { AnnotationSource, BurdenAgg, RareRow, RareTest } from '../../stages/rare/index.js';
+import { readAssociationInputs } from '../analysis-inputs.js';
 import { runStage, stageParams, withCommonOptions } from '../framework.js';
 import type { CommonArgs, StageContext } from '../framework.js';
 
@@ -177,27 +174,7 @@ export async function rareStage(a: RareArgs, ctx: StageContext): Promise<Record<
     throw new InputError(`--weights ${annotationColumns.join(',')} needs --annotations`, {
       hint: "Give the variant-annotation table of 'qtlflow annotate', or use --weights maf_beta",
     });
-  const ph = await readExpressionMatrix(a.phenotypes, undefined, undefined, true);
-  if (!ph.chr || !ph.start || !ph.end)
-    throw new InputError('phenotypes have no positions', {
-      file: a.phenotypes,
-      expected: 'a BED or phenotypes Parquet',
-    });
-  const reader = await openGenotypes(a.genotypes);
-  const cov = a.covariates ? await readCovariatesAny(a.covariates) : undefined;
-  const inputs = alignAnalysisSamples(
-    ph,
-    await reader.samples(),
-    cov,
-    { phenotypes: a.phenotypes, covariates: a.covariates },
-    a['min-samples'],
-    (m) => log.warn(m),
-  );
-  const n = inputs.keep.length;
-  if (n - 2 - inputs.k < 1)
-    throw new InputError(`${n} samples leave no residual degrees of freedom with ${inputs.k} covariates`, {
-      file: a.covariates,
-    });
+  const { phenotypes, reader, inputs } = await readAssociationInputs(a, (m) => log.warn(m));
   const annotations = a.annotations ? await readAnnotations(a.annotations, annotationColumns) : undefined;
   const tests = new Set<RareTest>(a.test === 'all' ? ['burden', 'skat', 'acat'] : [a.test]);
   const [a1, a2] = a['beta-weights'].split(',').map(Number);
@@ -222,14 +199,7 @@ export async function rareStage(a: RareArgs, ctx: StageContext): Promise<Record<
     params: stageParams(a),
   });
   let rows = 0;
-  const phenotypes = {
-    chr: ph.chr,
-    start: ph.start,
-    end: ph.end,
-    phenotypeId: ph.phenotypeId,
-    values: inputs.values,
-  };
-  const progress = log.progress('genes', ph.phenotypeId.length);
+  const progress = log.progress('genes', phenotypes.phenotypeId.length);
   await mapper.map(
     phenotypes,
     (r) => {
@@ -259,7 +229,7 @@ export async function rareStage(a: RareArgs, ctx: StageContext): Promise<Record<
     samples: inputs.counts,
     covariates: { count: inputs.k, rank_with_intercept: inputs.residualizer.rank },
     genes: {
-      total: ph.phenotypeId.length,
+      total: phenotypes.phenotypeId.length,
       tested: s.genesTested,
       no_rare_variants: s.genesNoVariants,
       constant: s.genesConstant,

@@ -4,16 +4,13 @@
  * --permutations, each phenotype's top trans association with permutation/beta p-values and q-values.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { readCovariatesAny } from '../../io/covariates.js';
 import { InputError } from '../../io/errors.js';
-import { openGenotypes } from '../../io/genotypes/index.js';
-import { readExpressionMatrix } from '../../io/matrix.js';
 import { ParquetTableWriter } from '../../io/parquet.js';
 import { TRANS, TRANS_PERMUTATION } from '../../io/results.js';
-import { alignAnalysisSamples } from '../../stages/cis/inputs.js';
 import { TransMapper } from '../../stages/trans/index.js';
 import type { TransBatch, TransTopRow } from '../../stages/trans/index.js';
 import { estimatePi0, qvalues } from '../../stats/qvalue.js';
+import { readAssociationInputs } from '../analysis-inputs.js';
 import { runStage, stageParams, withCommonOptions } from '../framework.js';
 import type { CommonArgs, StageContext } from '../framework.js';
 
@@ -118,42 +115,16 @@ function permutationColumns(rows: TransTopRow[], qval: Float64Array) {
 
 export async function transStage(a: TransArgs, ctx: StageContext): Promise<Record<string, unknown>> {
   const { log } = ctx;
-  const ph = await readExpressionMatrix(a.phenotypes, undefined, undefined, true);
-  if (!ph.chr || !ph.start)
-    throw new InputError('phenotypes have no positions', {
-      file: a.phenotypes,
-      expected: 'a BED or phenotypes Parquet',
-    });
-  const reader = await openGenotypes(a.genotypes);
-  const cov = a.covariates ? await readCovariatesAny(a.covariates) : undefined;
-  const inputs = alignAnalysisSamples(
-    ph,
-    await reader.samples(),
-    cov,
-    { phenotypes: a.phenotypes, covariates: a.covariates },
-    a['min-samples'],
-    (m) => log.warn(m),
-  );
+  const { phenotypes, reader, inputs } = await readAssociationInputs(a, (m) => log.warn(m));
   const n = inputs.keep.length;
-  if (n - 2 - inputs.k < 1)
-    throw new InputError(`${n} samples leave no residual degrees of freedom with ${inputs.k} covariates`, {
-      file: a.covariates,
-    });
-  const mapper = new TransMapper(
-    reader,
-    inputs.genotypeIndex,
-    inputs.residualizer,
-    inputs.k,
-    { chr: ph.chr, start: ph.start, phenotypeId: ph.phenotypeId, values: inputs.values },
-    {
-      batchSize: a['batch-size'],
-      pvalThreshold: a['pval-threshold'],
-      cisExclude: a['cis-exclude'],
-      mafMin: a['maf-min'],
-      permutations: a.permutations,
-      seed: a.seed,
-    },
-  );
+  const mapper = new TransMapper(reader, inputs.genotypeIndex, inputs.residualizer, inputs.k, phenotypes, {
+    batchSize: a['batch-size'],
+    pvalThreshold: a['pval-threshold'],
+    cisExclude: a['cis-exclude'],
+    mafMin: a['maf-min'],
+    permutations: a.permutations,
+    seed: a.seed,
+  });
   if (mapper.stats.constantPhenotypes.length)
     log.warn(
       `${mapper.stats.constantPhenotypes.length} phenotypes are constant after the covariates and are not tested`,
@@ -205,7 +176,11 @@ export async function transStage(a: TransArgs, ctx: StageContext): Promise<Recor
     },
     cpu_seconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(3)),
     variants: { read: s.variantsRead, tested: s.variantsTested, skipped: s.variantsSkipped },
-    phenotypes: { total: ph.phenotypeId.length, tested: s.phenotypesTested, constant: s.constantPhenotypes },
+    phenotypes: {
+      total: phenotypes.phenotypeId.length,
+      tested: s.phenotypesTested,
+      constant: s.constantPhenotypes,
+    },
     pairs: {
       tested: s.pairsTested,
       cis_excluded: s.pairsExcludedCis,
