@@ -18,6 +18,9 @@ include { COVERAGE  } from './modules/coverage/main.nf'
 include { FINEMAP   } from './modules/finemap/main.nf'
 include { COLOC     } from './modules/coloc/main.nf'
 include { REPORT    } from './modules/report/main.nf'
+include { ANNOTATE  } from './modules/annotate/main.nf'
+include { RARE      } from './modules/rare/main.nf'
+include { TRANS     } from './modules/trans/main.nf'
 
 workflow {
     if (!params.counts && !params.fragments) {
@@ -66,6 +69,21 @@ workflow {
                     COLOC(FINEMAP.out.pip, FINEMAP.out.cs, gwas_ch, genotypes_v)
                 }
             }
+            if (params.trans) {
+                TRANS(genotypes_v, phenotypes_v, covariates_ch)
+            }
+            if (params.rare) {
+                // functional weights from VEP output, when given
+                if (params.vep) {
+                    vep_ch   = Channel.fromPath(params.vep, checkIfExists: true)
+                    genes_ch = params.annotation ? Channel.value(file(params.annotation, checkIfExists: true)) : Channel.value(no_file)
+                    ANNOTATE(vep_ch, genotypes_v, genes_ch)
+                    annotations_v = ANNOTATE.out.annotations.first()
+                } else {
+                    annotations_v = Channel.value(no_file)
+                }
+                RARE(genotypes_v, phenotypes_v, covariates_ch, annotations_v)
+            }
             if (params.report) {
                 // one HTML report over every result and run summary of the QTL branch
                 results_ch = MERGE_PERMUTE.out.tables.mix(MERGE_PERMUTE.out.summary, NORMALIZE.out.report, NORMALIZE.out.summary, IMPORT.out.summary)
@@ -87,8 +105,8 @@ workflow {
                 truth_ch = params.truth ? Channel.value(file(params.truth, checkIfExists: true)) : Channel.value(no_file)
                 REPORT(results_ch.collect(), phenotypes_v, genotypes_v, truth_ch)
             }
-        } else if (params.finemap || params.gwas) {
-            error "--finemap and --gwas need --genotypes"
+        } else if (params.finemap || params.gwas || params.trans || params.rare) {
+            error "--finemap, --gwas, --trans and --rare need --genotypes"
         }
     }
 

@@ -160,6 +160,98 @@ export const COLOC_SNP: ResultSpec = {
   ],
 };
 
+/**
+ * cis interaction pairs (tensorQTL map_nominal with interaction_df): p ~ g + i + g·i + covariates for every cis
+ * pair. One interaction term: `b_i`, `b_gi` …; several: `b_<name>`, `b_g-<name>` … as tensorQTL names them.
+ */
+export function cisInteractionSpec(terms: string[]): ResultSpec {
+  const one = terms.length === 1;
+  const effect = (label: string): ColumnSpec[] => [
+    f64(`pval_${label}`),
+    f64(`b_${label}`),
+    f64(`b_${label}_se`),
+  ];
+  return {
+    schema: 'cis_interaction/1',
+    columns: [
+      str('phenotype_id', true),
+      str('variant_id'),
+      int('start_distance'),
+      f64('af'),
+      int('ma_samples'),
+      int('ma_count'),
+      ...effect('g'),
+      ...(one ? effect('i') : terms.flatMap((t) => effect(t))),
+      ...(one ? effect('gi') : terms.flatMap((t) => effect(`g-${t}`))),
+    ],
+  };
+}
+
+/** Variant × gene annotations (`annotate`); its columns depend on the VEP fields (docs/outputs.md). */
+export const VARIANT_ANNOTATION_SCHEMA = 'variant_annotation/1';
+
+/** Rare-variant tests, one row per gene × test (× weight for burden). */
+export const RARE: ResultSpec = {
+  schema: 'rare/1',
+  columns: [
+    str('phenotype_id', true),
+    str('chr'),
+    int('tss'),
+    str('test'),
+    str('weights'),
+    str('agg'),
+    int('num_var'),
+    int('num_carriers'),
+    int('mac'),
+    f64('beta'),
+    f64('beta_se'),
+    f64('stat'),
+    f64('pval'),
+    f64('pval_lrt'),
+    str('pval_method'),
+    str('variants'),
+  ],
+};
+
+/** trans pairs below the p threshold (tensorQTL map_trans). */
+export const TRANS: ResultSpec = {
+  schema: 'trans_pairs/1',
+  columns: [
+    str('variant_id', true),
+    str('phenotype_id'),
+    f64('pval'),
+    f64('b'),
+    f64('b_se'),
+    f64('r2'),
+    f64('af'),
+    str('variant_chr'),
+    int('variant_pos'),
+    str('phenotype_chr'),
+    int('phenotype_tss'),
+  ],
+};
+
+/** Genome-wide permutation FDR for trans: each phenotype's top trans variant (tensorQTL map_permutations). */
+export const TRANS_PERMUTATION: ResultSpec = {
+  schema: 'trans_permutation/1',
+  columns: [
+    str('phenotype_id', true),
+    int('num_var'),
+    f64('beta_shape1'),
+    f64('beta_shape2'),
+    f64('true_df'),
+    f64('pval_true_df'),
+    str('variant_id'),
+    f64('af'),
+    f64('pval_nominal'),
+    f64('b'),
+    f64('b_se'),
+    f64('pval_perm'),
+    f64('pval_beta'),
+    f64('qval'),
+  ],
+};
+
 export const RESULT_SPECS = [
   CIS_NOMINAL,
   CIS_PERMUTATION,
@@ -168,4 +260,8 @@ export const RESULT_SPECS = [
   SUSIE_CS,
   COLOC_SUMMARY,
   COLOC_SNP,
+  RARE,
+  TRANS,
+  TRANS_PERMUTATION,
+  cisInteractionSpec(['i']),
 ];

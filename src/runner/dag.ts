@@ -323,6 +323,89 @@ export function buildSteps(p: Params, outdir: string, threads: number): Step[] {
           });
         }
       }
+      if (p.trans) {
+        const prefix = join(dir('TRANS'), 'trans');
+        steps.push({
+          id: 'TRANS',
+          process: 'TRANS',
+          stage: 'trans',
+          args: [
+            '--genotypes',
+            genotypes,
+            '--phenotypes',
+            phenotypes,
+            ...covArgs,
+            '--pval-threshold',
+            str(p.trans_pval_threshold),
+            '--cis-exclude',
+            str(p.trans_cis_exclude),
+            '--maf-min',
+            str(p.trans_maf_min),
+            '--permutations',
+            str(p.trans_permutations),
+            '--out',
+            prefix,
+            ...common,
+          ],
+          inputs: [genotypes, phenotypes, ...covInputs],
+          summary: `${prefix}.summary.json`,
+          after: ['NORMALIZE', 'IMPORT', ...covAfter],
+        });
+      }
+      if (p.rare) {
+        const annotations = join(dir('ANNOTATE'), 'annotations.parquet');
+        if (p.vep)
+          steps.push({
+            id: 'ANNOTATE',
+            process: 'ANNOTATE',
+            stage: 'annotate',
+            args: [
+              '--vep',
+              str(p.vep),
+              '--genotypes',
+              genotypes,
+              ...(p.annotation ? ['--genes', str(p.annotation)] : []),
+              '--pick',
+              str(p.annotate_pick),
+              '--out',
+              annotations,
+              ...common,
+            ],
+            inputs: [str(p.vep), genotypes, ...(p.annotation ? [str(p.annotation)] : [])],
+            summary: join(dir('ANNOTATE'), 'annotations.summary.json'),
+            after: ['IMPORT'],
+          });
+        const out = join(dir('RARE'), 'rare.parquet');
+        steps.push({
+          id: 'RARE',
+          process: 'RARE',
+          stage: 'rare',
+          args: [
+            '--genotypes',
+            genotypes,
+            '--phenotypes',
+            phenotypes,
+            ...covArgs,
+            ...(p.vep ? ['--annotations', annotations] : []),
+            '--test',
+            str(p.rare_test),
+            '--maf-max',
+            str(p.rare_maf_max),
+            '--weights',
+            str(p.rare_weights),
+            '--agg',
+            str(p.rare_agg),
+            '--window',
+            str(p.rare_window),
+            '--out',
+            out,
+            ...common,
+          ],
+          inputs: [genotypes, phenotypes, ...covInputs, ...(p.vep ? [annotations] : [])],
+          summary: join(dir('RARE'), 'rare.summary.json'),
+          after: ['NORMALIZE', 'IMPORT', ...covAfter, ...(p.vep ? ['ANNOTATE'] : [])],
+        });
+      }
       if (p.report) {
         // what pipeline.nf collects into REPORT: every result table and run summary of the QTL branch
         const results = [permTable, join(dir('MERGE_PERMUTE'), 'cis_permute.summary.json')];
@@ -381,8 +464,10 @@ export function buildSteps(p: Params, outdir: string, threads: number): Step[] {
           ],
         });
       }
-    } else if (p.finemap || p.gwas) {
-      throw new InputError('finemap and gwas need genotypes', { hint: 'Set genotypes in the params file' });
+    } else if (p.finemap || p.gwas || p.trans || p.rare) {
+      throw new InputError('finemap, gwas, trans and rare need genotypes', {
+        hint: 'Set genotypes in the params file',
+      });
     }
   }
 

@@ -23,6 +23,9 @@ const allBranches = {
   blacklist: 'blacklist.bed',
   finemap: true,
   gwas: 'gwas.tsv.gz',
+  trans: true,
+  rare: true,
+  vep: 'vep.vcf.gz',
   gwas_n: 10000,
   maf_min: 0.01,
   cis_chunks: 3,
@@ -43,6 +46,7 @@ test('every step passes the flags of its module, and the stage parser accepts th
   const steps = buildSteps(resolveParams(allBranches), '/results', 2);
   const stages = new Set(steps.map((s) => s.stage));
   expect([...stages].sort()).toEqual([
+    'annotate',
     'cis',
     'cis-merge',
     'coloc',
@@ -51,7 +55,9 @@ test('every step passes the flags of its module, and the stage parser accepts th
     'finemap',
     'import',
     'normalize',
+    'rare',
     'report',
+    'trans',
   ]);
   for (const s of steps) {
     expect([s.id, await validateStageArgs(s.stage, s.args)]).toEqual([s.id, undefined]);

@@ -9,16 +9,22 @@ import { finemapCommand } from './finemap.js';
 import { colocCommand } from './coloc.js';
 import { factorsCommand } from './factors.js';
 import { reportCommand } from './report.js';
+import { annotateCommand } from './annotate.js';
+import { rareCommand } from './rare.js';
+import { transCommand } from './trans.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const stageCommands: CommandModule<object, any>[] = [
   importCommand,
   normalizeCommand,
   factorsCommand,
+  annotateCommand,
   cisCommand,
   cisMergeCommand,
   coverageCommand,
   finemapCommand,
   colocCommand,
   reportCommand,
+  transCommand,
+  rareCommand,
 ];
