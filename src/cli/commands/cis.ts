@@ -14,7 +14,7 @@ import { readExpressionMatrix } from '../../io/matrix.js';
 import { ParquetTableWriter, openParquet } from '../../io/parquet.js';
 import { CIS_INDEPENDENT, CIS_NOMINAL, CIS_PERMUTATION, cisInteractionSpec } from '../../io/results.js';
 import { alignAnalysisSamples } from '../../stages/cis/inputs.js';
-import { chunkSlice, phenotypeOrder } from '../../stages/cis/index.js';
+import { checkChromosomeOverlap, chunkSlice, phenotypeOrder } from '../../stages/cis/index.js';
 import type {
   CisTasks,
   IndependentRow,
@@ -273,7 +273,10 @@ async function mapCis(a: CisArgs, ctx: StageContext, pool?: CisWorkerPool): Prom
     });
   const reader = await openGenotypes(a.genotypes);
   const genoSamples = await reader.samples();
+  const genoChromosomes = await reader.chromosomes?.();
   await reader.close();
+  if (genoChromosomes)
+    checkChromosomeOverlap(ph.chr, genoChromosomes, { phenotypes: a.phenotypes, genotypes: a.genotypes });
   const cov = a.covariates ? await readCovariatesAny(a.covariates) : undefined;
 
   const inputs = alignAnalysisSamples(
@@ -304,6 +307,23 @@ async function mapCis(a: CisArgs, ctx: StageContext, pool?: CisWorkerPool): Prom
 
   // which phenotypes: --region (TSS inside), then --chunk k/N of the sorted order
   let order = phenotypeOrder(phenotypes);
+  // phenotypes on chromosomes the (indexed) genotype file does not have: not mapped, named in the summary
+  const noGenotypes: string[] = [];
+  if (genoChromosomes) {
+    const have = new Set(genoChromosomes.map(canonicalChrom));
+    const missing = new Set<string>();
+    order = order.filter((i) => {
+      const c = canonicalChrom(ph.chr![i]);
+      if (have.has(c)) return true;
+      missing.add(c);
+      noGenotypes.push(ph.phenotypeId[i]);
+      return false;
+    });
+    if (noGenotypes.length)
+      log.warn(
+        `${noGenotypes.length} phenotypes are on chromosomes the genotypes do not have (${[...missing].slice(0, 5).join(', ')}): not mapped`,
+      );
+  }
   if (a.region) {
     const r = parseRegion(a.region);
     order = order.filter(
@@ -491,6 +511,7 @@ async function mapCis(a: CisArgs, ctx: StageContext, pool?: CisWorkerPool): Prom
       selected: slice.length,
       tested: result.stats.phenotypesTested,
       skipped: out.skipped,
+      not_on_genotype_chromosomes: noGenotypes,
     },
     // the manifest cis-merge checks: which slice of which phenotypes this run covered
     chunk: { k: chunkK, n: chunkN, region: a.region ?? null, phenotype_ids: selected },
