@@ -8,10 +8,13 @@ import { coverageCommand } from './coverage.js';
 import { finemapCommand } from './finemap.js';
 import { colocCommand } from './coloc.js';
 import { factorsCommand } from './factors.js';
+import { pseudobulkCommand } from './pseudobulk.js';
+import { segmentCommand } from './segment.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const stageCommands: CommandModule<object, any>[] = [
   importCommand,
+  pseudobulkCommand,
   normalizeCommand,
   factorsCommand,
   cisCommand,
@@ -19,4 +22,5 @@ export const stageCommands: CommandModule<object, any>[] = [
   coverageCommand,
   finemapCommand,
   colocCommand,
+  segmentCommand,
 ];
