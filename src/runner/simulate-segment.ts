@@ -27,6 +27,13 @@ export interface SegmentSimOptions {
   missing: number;
   /** Event samples' fraction (breakpoint artefacts). */
   eventFraction: number;
+  /**
+   * Seed of the samples' draws (genotypes, noise, events); the structure (positions, allele frequencies, genes, causal
+   * variants) comes from `seed`. Another sample seed gives an independent cohort of the same design (validation).
+   */
+  sampleSeed?: number;
+  /** Sample ID prefix. */
+  samplePrefix: string;
 }
 
 export const SEGMENT_SIM_DEFAULTS: SegmentSimOptions = {
@@ -39,6 +46,7 @@ export const SEGMENT_SIM_DEFAULTS: SegmentSimOptions = {
   effects: true,
   missing: 0.02,
   eventFraction: 0.4,
+  samplePrefix: 'T',
 };
 
 export interface SegmentSimTruth {
@@ -63,8 +71,9 @@ const fmt = (x: number): string => (Number.isFinite(x) ? x.toPrecision(10) : '')
 export function simulateSegmentCohort(dir: string, opts: Partial<SegmentSimOptions> = {}): SegmentSimTruth {
   const o = { ...SEGMENT_SIM_DEFAULTS, ...opts };
   const rng = new Rng(o.seed);
+  const srng = new Rng(o.sampleSeed ?? o.seed + 1);
   const n = o.samples;
-  const samples = Array.from({ length: n }, (_, i) => `T${String(i + 1).padStart(3, '0')}`);
+  const samples = Array.from({ length: n }, (_, i) => `${o.samplePrefix}${String(i + 1).padStart(3, '0')}`);
   const gdir = join(dir, 'genotypes');
   mkdirSync(gdir, { recursive: true });
   const causal: Record<string, string> = {};
@@ -73,8 +82,8 @@ export function simulateSegmentCohort(dir: string, opts: Partial<SegmentSimOptio
   const quant: string[] = [['chr', 'start', 'end', 'gene_id', ...samples].join(',')];
   const cn: string[] = [['gene_id', ...samples].join(',')];
   const seg: string[] = ['sample,chr,startpos,endpos'];
-  const age = Float64Array.from(samples, () => 50 + 10 * rng.normal());
-  const purity = Float64Array.from(samples, () => 0.4 + 0.5 * rng.uniform());
+  const age = Float64Array.from(samples, () => 50 + 10 * srng.normal());
+  const purity = Float64Array.from(samples, () => 0.4 + 0.5 * srng.uniform());
   const L = o.chromosomeLength;
   for (let c = 1; c <= o.chromosomes + 1; c++) {
     const chr = `chr${c}`;
@@ -87,24 +96,24 @@ export function simulateSegmentCohort(dir: string, opts: Partial<SegmentSimOptio
     for (let v = 0; v < V; v++) {
       const af = 0.1 + 0.4 * rng.uniform();
       for (let i = 0; i < n; i++)
-        refc[v * n + i] = 2 - ((rng.uniform() < af ? 1 : 0) + (rng.uniform() < af ? 1 : 0));
+        refc[v * n + i] = 2 - ((srng.uniform() < af ? 1 : 0) + (srng.uniform() < af ? 1 : 0));
     }
     const alt = new Float64Array(V * n);
     const ref = new Float64Array(V * n);
     for (let k = 0; k < V * n; k++) {
-      ref[k] = (refc[k] - 1) * 0.8 + 0.1 * rng.normal();
-      alt[k] = (1 - refc[k]) * 0.8 + 0.1 * rng.normal();
+      ref[k] = (refc[k] - 1) * 0.8 + 0.1 * srng.normal();
+      alt[k] = (1 - refc[k]) * 0.8 + 0.1 * srng.normal();
     }
     // a breakpoint in the middle of chromosomes with genes: event samples have two segments
     const hasEvent = o.effects && c <= o.chromosomes;
     const bpLo = Math.floor(L * 0.5);
     const bpHi = bpLo + 50_000;
-    const event = Uint8Array.from(samples, () => (hasEvent && rng.uniform() < o.eventFraction ? 1 : 0));
+    const event = Uint8Array.from(samples, () => (hasEvent && srng.uniform() < o.eventFraction ? 1 : 0));
     if (hasEvent) breakpoints[chr] = [bpLo, bpHi];
     for (let i = 0; i < n; i++) {
       if (c > o.chromosomes) continue;
       if (event[i]) {
-        const bp = bpLo + Math.floor(rng.uniform() * (bpHi - bpLo));
+        const bp = bpLo + Math.floor(srng.uniform() * (bpHi - bpLo));
         seg.push(`${samples[i]},${chr},1,${bp}`, `${samples[i]},${chr},${bp + 1},${L}`);
         // allelic imbalance beyond the breakpoint: every variant there reads more REF than ALT
         for (let v = 0; v < V; v++)
@@ -115,7 +124,7 @@ export function simulateSegmentCohort(dir: string, opts: Partial<SegmentSimOptio
       } else seg.push(`${samples[i]},${chr},1,${L}`);
     }
     for (let k = 0; k < V * n; k++)
-      if (rng.uniform() < o.missing) {
+      if (srng.uniform() < o.missing) {
         ref[k] = NaN;
         alt[k] = NaN;
       }
@@ -133,8 +142,8 @@ export function simulateSegmentCohort(dir: string, opts: Partial<SegmentSimOptio
       const start = Math.floor(((g + 0.5) / o.genesPerChromosome) * L);
       const end = start + 20_000;
       const id = `G${c}_${String(g + 1).padStart(3, '0')}`;
-      const cnv = Float64Array.from(samples, () => 0.3 * rng.normal());
-      const y = Float64Array.from(samples, (_, i) => 0.8 * cnv[i] + 0.02 * (age[i] - 50) + rng.normal());
+      const cnv = Float64Array.from(samples, () => 0.3 * srng.normal());
+      const y = Float64Array.from(samples, (_, i) => 0.8 * cnv[i] + 0.02 * (age[i] - 50) + srng.normal());
       if (o.effects) {
         const below = start < bpLo && bpLo - end < 1_000_000;
         if (below && spurious.filter((s) => s.startsWith(`G${c}_`)).length < 2 && bpLo - end < 600_000) {

@@ -56,12 +56,21 @@ function ks(p: ArrayLike<number>): number {
 
 const qq = (p: ArrayLike<number>) => {
   const s = Float64Array.from(p).sort();
-  return [0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9].map((q) => `${q}:${s[Math.floor(q * s.length)].toFixed(3)}`).join(' ');
+  return [0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9]
+    .map((q) => `${q}:${s[Math.floor(q * s.length)].toFixed(3)}`)
+    .join(' ');
 };
 
 test('Freedman–Lane p-values are uniform under the null (KS, QQ reported); empirical and beta p agree', async () => {
   const path = perm(nullCohort, 'fl', ['--permutations', '1000']);
-  const { o, t } = await readColumns(path, ['phenotype', 'p_adj', 'pval_perm', 'nominal_p', 'num_perm', 'true_df']);
+  const { o, t } = await readColumns(path, [
+    'phenotype',
+    'p_adj',
+    'pval_perm',
+    'nominal_p',
+    'num_perm',
+    'true_df',
+  ]);
   const pAdj = o.p_adj as Float64Array;
   expect(t.numRows).toBe(200);
   expect(Array.from(o.num_perm as Int32Array).every((x) => x === 1000)).toBe(true);
@@ -87,13 +96,22 @@ test('Freedman–Lane p-values are uniform under the null (KS, QQ reported); emp
 });
 
 test('SegmentQTL gene-swap parity mode runs (QQ reported next to Freedman–Lane)', async () => {
-  const path = perm(nullCohort, 'swap', ['--perm-method', 'segmentqtl', '--permutations', '50', '--chromosome', 'chr1']);
+  const path = perm(nullCohort, 'swap', [
+    '--perm-method',
+    'segmentqtl',
+    '--permutations',
+    '50',
+    '--chromosome',
+    'chr1',
+  ]);
   const { o } = await readColumns(path, ['p_adj', 'num_perm', 'beta_shape1', 'true_df']);
   const p = o.p_adj as Float64Array;
   expect(Array.from(o.num_perm as Int32Array).every((x) => x === 50)).toBe(true);
   expect(Array.from(o.true_df as Float64Array).every((x) => Number.isNaN(x))).toBe(true);
   expect(p.every((x) => x >= 0 && x <= 1)).toBe(true);
-  console.log(`null cohort, SegmentQTL gene swap (50 other genes, chr1): p_adj KS D = ${ks(p).toFixed(4)}, QQ ${qq(p)}`);
+  console.log(
+    `null cohort, SegmentQTL gene swap (50 other genes, chr1): p_adj KS D = ${ks(p).toFixed(4)}, QQ ${qq(p)}`,
+  );
 });
 
 test('planted allele-specific eQTLs get small permutation p-values and q-values', async () => {

@@ -61,6 +61,7 @@ export interface SegmentArgs extends CommonArgs {
   'lambda-ratio': number;
   'cv-tau': number;
   'coverage-tau': number;
+  lambda?: number;
   'finemap-results'?: string;
   out: string;
 }
@@ -173,6 +174,10 @@ function builder(y: Argv): Argv<SegmentArgs> {
         type: 'number',
         default: f.coverageTau,
         describe: 'finemap: a variant needs observed d in this fraction of samples',
+      })
+      .option('lambda', {
+        type: 'number',
+        describe: 'finemap: fit at this λ (SegmentQTL scale: ½·RSS + λ·penalty) instead of choosing it by CV',
       })
       .option('finemap-results', {
         type: 'string',
@@ -296,6 +301,7 @@ export async function segmentStage(a: SegmentArgs, ctx: StageContext): Promise<R
       lambdaRatio: a['lambda-ratio'],
       cvTau: a['cv-tau'],
       coverageTau: a['coverage-tau'],
+      lambda: a.lambda,
     },
     onGene: (done) => progress.tick(done),
   };

@@ -53,6 +53,8 @@ export interface FinemapSettings {
   coverageTau: number;
   minObsResample: number;
   folds: number;
+  /** A fixed λ instead of the CV choice. */
+  lambda?: number;
 }
 
 /** SegmentQTL's defaults (Finemapping.__init__). */
@@ -462,14 +464,17 @@ export async function segmentFinemap(
     counts.pairs += kept.length;
     const design = { n: m, p: kept.length, d: D.subarray(0, kept.length * m) };
     const rng = geneRng(o.seed, g.id);
-    const sel = selectLambda(
-      y,
-      design,
-      fixed,
-      g.q,
-      { ...en, nLambda: f.nLambda, lambdaRatio: f.lambdaRatio, folds: f.folds, cvTau: f.cvTau },
-      rng,
-    );
+    const sel =
+      f.lambda !== undefined
+        ? { lambda: f.lambda }
+        : selectLambda(
+            y,
+            design,
+            fixed,
+            g.q,
+            { ...en, nLambda: f.nLambda, lambdaRatio: f.lambdaRatio, folds: f.folds, cvTau: f.cvTau },
+            rng,
+          );
     const full = fitElasticNet(y, design, fixed, g.q, sel.lambda, en);
     const stab = stabilitySelection(
       y,
