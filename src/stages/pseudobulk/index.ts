@@ -99,6 +99,11 @@ class LabelCoder {
   }
 }
 
+/** Indices of `names` in code-point order of the names. */
+function nameOrder(names: string[]): number[] {
+  return names.map((_, i) => i).sort((a, b) => (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0));
+}
+
 function obsValue(col: ObsColumn, i: number): number | string | null {
   if (col.kind === 'categorical') return col.codes[i] >= 0 ? col.categories[col.codes[i]] : null;
   if (col.kind === 'string') return col.values[i];
@@ -150,10 +155,11 @@ class DonorCovariateCollector {
 
   result(): DonorCovariates {
     const donors = this.donors.names;
+    const order = nameOrder(donors);
     return {
-      donors,
+      donors: order.map((k) => donors[k]),
       names: this.names,
-      values: this.names.map((_, c) => donors.map((_d, k) => this.values.get(k)?.[c] ?? null)),
+      values: this.names.map((_, c) => order.map((k) => this.values.get(k)?.[c] ?? null)),
     };
   }
 }
@@ -329,11 +335,12 @@ export function pseudobulk(h: H5ad, o: PseudobulkOptions): PseudobulkResult {
   const cellTypes: CellTypeCounts[] = [];
   const emptyCellTypes: string[] = [];
   const cellCounts: CellCountRow[] = [];
-  const typeOrder = (o.celltypes ?? types.names).map((c) => types.names.indexOf(c));
+  // outputs in name order (code order depends on the encoding: categories, or first appearance in a string column)
+  const typeOrder = o.celltypes ? o.celltypes.map((c) => types.names.indexOf(c)) : nameOrder(types.names);
   for (const t of typeOrder) {
     const kept: number[] = [];
     const droppedDonors: { donor: string; cells: number }[] = [];
-    for (let d = 0; d < donors.names.length; d++) {
+    for (const d of nameOrder(donors.names)) {
       const n = cellCount.get(d * TYPE_BITS + t) ?? 0;
       const keep = n > 0 && n >= o.minCells;
       cellCounts.push({ donor: donors.names[d], cellType: types.names[t], cells: n, kept: keep });
