@@ -28,6 +28,12 @@ const SAMPLE_VALUES: Record<string, string> = {
   blacklistFlag: '--blacklist blacklist.bed',
   gwasN: '--N2 10000',
   knownFlag: '--known known.tsv',
+  label: 'B_cells.',
+  layerFlag: '--layer counts',
+  celltypesFlag: '--celltypes B,T',
+  donorCovFlag: '--donor-covariates age,sex',
+  segment_mode: 'perm',
+  negFlag: '--neg-control',
 };
 
 /** The `qtlflow <stage> …` command of a module's script block, with Groovy interpolations replaced by sample values. */
