@@ -330,12 +330,17 @@ export class H5ad {
       return { start, end, data: asNumbers(d.slice([[start, end], []])) };
     }
     if (m.encoding !== 'csr') throw new Error('cellBlock needs a CSR or dense matrix');
-    const ptr = asNumbers(this.dataset(`${m.path}/indptr`, 'row pointers').slice([[start, end + 1]]));
+    return this.sparseBlock(m, start, end);
+  }
+
+  /** Major-axis slices [start, end) of a sparse matrix (rows of CSR, columns of CSC), pointers made relative. */
+  private sparseBlock(m: MatrixInfo, start: number, end: number): GeneBlock {
+    const ptr = asNumbers(this.dataset(`${m.path}/indptr`, 'sparse pointers').slice([[start, end + 1]]));
     const a = ptr[0];
     const b = ptr[ptr.length - 1];
     const indptr = new Float64Array(ptr.length);
     for (let i = 0; i < ptr.length; i++) indptr[i] = ptr[i] - a;
-    const indices = asNumbers(this.dataset(`${m.path}/indices`, 'column indices').slice([[a, b]]));
+    const indices = asNumbers(this.dataset(`${m.path}/indices`, 'sparse indices').slice([[a, b]]));
     const data = asNumbers(this.dataset(`${m.path}/data`, 'values').slice([[a, b]]));
     return { start, end, indptr, indices, data };
   }
@@ -343,13 +348,6 @@ export class H5ad {
   /** Genes [start, end) of a CSC matrix. */
   geneBlock(m: MatrixInfo, start: number, end: number): GeneBlock {
     if (m.encoding !== 'csc') throw new Error('geneBlock needs a CSC matrix');
-    const ptr = asNumbers(this.dataset(`${m.path}/indptr`, 'column pointers').slice([[start, end + 1]]));
-    const a = ptr[0];
-    const b = ptr[ptr.length - 1];
-    const indptr = new Float64Array(ptr.length);
-    for (let i = 0; i < ptr.length; i++) indptr[i] = ptr[i] - a;
-    const indices = asNumbers(this.dataset(`${m.path}/indices`, 'row indices').slice([[a, b]]));
-    const data = asNumbers(this.dataset(`${m.path}/data`, 'values').slice([[a, b]]));
-    return { start, end, indptr, indices, data };
+    return this.sparseBlock(m, start, end);
   }
 }

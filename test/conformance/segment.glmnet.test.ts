@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { simulateSegmentCohort } from '../../src/runner/simulate-segment.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { readColumns } from '../helpers/shared.js';
+import { segmentInputArgs } from '../helpers/segment.js';
 import { requireTool, runR } from '../helpers/peers.js';
 
 const dir = tempDir('qtlflow-segment-glmnet-');
@@ -29,16 +30,7 @@ function finemap(out: string, extra: string[]): string {
     'segment',
     '--mode',
     'finemap',
-    '--genotypes',
-    F.genotypes,
-    '--quantifications',
-    F.quantifications,
-    '--covariates',
-    F.covariates,
-    '--copynumber',
-    F.copynumber,
-    '--segmentation',
-    F.segmentation,
+    ...segmentInputArgs(F),
     '--window',
     String(WINDOW),
     '--phenotype-ids',
@@ -177,16 +169,7 @@ test('validate: the discovery model predicts an independent cohort of the same d
     'segment',
     '--mode',
     'validate',
-    '--genotypes',
-    V.genotypes,
-    '--quantifications',
-    V.quantifications,
-    '--covariates',
-    V.covariates,
-    '--copynumber',
-    V.copynumber,
-    '--segmentation',
-    V.segmentation,
+    ...segmentInputArgs(V),
     '--window',
     String(WINDOW),
     '--finemap-results',

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { simulateSegmentCohort } from '../../src/runner/simulate-segment.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { readColumns } from '../helpers/shared.js';
+import { segmentInputArgs } from '../helpers/segment.js';
 
 const dir = tempDir('qtlflow-segment-perm-');
 const nullCohort = simulateSegmentCohort(join(dir, 'null'), {
@@ -25,16 +26,7 @@ function perm(cohort: typeof nullCohort, out: string, extra: string[] = []): str
     'segment',
     '--mode',
     'perm',
-    '--genotypes',
-    F.genotypes,
-    '--quantifications',
-    F.quantifications,
-    '--covariates',
-    F.covariates,
-    '--copynumber',
-    F.copynumber,
-    '--segmentation',
-    F.segmentation,
+    ...segmentInputArgs(F),
     '--window',
     '300000',
     '--out',

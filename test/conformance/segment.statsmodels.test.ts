@@ -12,21 +12,13 @@ import { join } from 'node:path';
 import { simulateSegmentCohort } from '../../src/runner/simulate-segment.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { readColumns } from '../helpers/shared.js';
+import { segmentInputArgs } from '../helpers/segment.js';
 import { describeWithTool, hasPythonModules, python } from '../helpers/tools.js';
 
 const dir = tempDir('qtlflow-segment-sm-');
 const truth = simulateSegmentCohort(join(dir, 'cohort'), { genesPerChromosome: 40 });
 const F = truth.files;
-const inputs = [
-  '--genotypes',
-  F.genotypes,
-  '--quantifications',
-  F.quantifications,
-  '--covariates',
-  F.covariates,
-  '--copynumber',
-  F.copynumber,
-];
+const inputs = segmentInputArgs(F, false);
 
 function segment(out: string, extra: string[]): string {
   const r = runCli(['segment', ...inputs, '--out', join(dir, out), '--quiet', ...extra]);

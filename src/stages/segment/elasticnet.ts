@@ -213,12 +213,7 @@ export function selectLambda(
   const L = Math.max(2, o.nLambda);
   const lambdas = Float64Array.from({ length: L }, (_, i) => lmax * Math.pow(o.lambdaRatio, i / (L - 1)));
   const n = D.n;
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng.uniform() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  const order = rng.permutation(n);
   const fold = new Int32Array(n);
   order.forEach((s, i) => (fold[s] = i % o.folds));
   const err = new Float64Array(L * o.folds);

@@ -28,7 +28,7 @@ import { estimatePi0, qvalues } from '../../stats/qvalue.js';
 import { selectLambda, fitElasticNet, stabilitySelection, standardize } from './elasticnet.js';
 import { fitVariant, maskBySegment } from './model.js';
 import type { GeneData, VariantBasis, VariantFit } from './model.js';
-import { freedmanLane, geneSwap, permutation } from './permute.js';
+import { freedmanLane, geneSwap } from './permute.js';
 import type { PermutationResult } from './permute.js';
 
 export { MIN_SAMPLES, fitVariant, maskBySegment } from './model.js';
@@ -234,7 +234,7 @@ function geneWindow(c: Cohort, g: GeneData, geno: AlleleGenotypes, o: SegmentOpt
     const V = geno.pos.length;
     rows = Array.from({ length: V }, (_, i) => i);
     if (V > o.negControlMaxVariants) {
-      const perm = permutation(V, geneRng(o.seed, g.id));
+      const perm = geneRng(o.seed, g.id).permutation(V);
       rows = Array.from(perm.subarray(0, o.negControlMaxVariants)).sort((a, b) => a - b);
     }
   } else {
@@ -379,7 +379,7 @@ export async function segmentPermutation(
     } else {
       // SegmentQTL: other genes of the chromosome, drawn without replacement
       const others = chrGenes.filter((k) => c.quant.geneId[k] !== g.id);
-      const order = permutation(others.length, rng);
+      const order = rng.permutation(others.length);
       const take = Math.min(o.permutations, others.length);
       const swapped = new Float64Array(take);
       for (let j = 0; j < take; j++) {

@@ -40,19 +40,6 @@ export interface PermutationResult {
   pvalTrueDf: number;
 }
 
-/** Fisher–Yates shuffle of 0…n−1 from the seeded generator. */
-export function permutation(n: number, rng: Rng): Int32Array {
-  const p = new Int32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng.uniform() * (i + 1));
-    const t = p[i];
-    p[i] = p[j];
-    p[j] = t;
-  }
-  return p;
-}
-
 /** The r² whose correlation test at `dof` degrees of freedom has p-value p (the inverse of pvalFromR2). */
 function r2FromP(p: number, dof: number): number {
   if (p >= 1) return 0;
@@ -131,7 +118,7 @@ export function freedmanLane(
   for (let p0 = 0; p0 < permutations; p0 += BLOCK) {
     const b = Math.min(BLOCK, permutations - p0);
     for (let j = 0; j < b; j++) {
-      const perm = permutation(m, rng);
+      const perm = rng.permutation(m);
       for (let k = 0; k < m; k++) {
         const v = yhat[k] + e[perm[k]];
         Y[j * m + k] = v;
