@@ -148,7 +148,7 @@ export function simulateSegmentCohort(dir: string, opts: Partial<SegmentSimOptio
         const below = start < bpLo && bpLo - end < 1_000_000;
         if (below && spurious.filter((s) => s.startsWith(`G${c}_`)).length < 2 && bpLo - end < 600_000) {
           spurious.push(id);
-          for (let i = 0; i < n; i++) y[i] += 1.5 * event[i];
+          for (let i = 0; i < n; i++) y[i] += 2 * event[i];
         } else if (g % 4 === 1) {
           // a causal variant inside the gene's ±200 kb
           const near = Array.from(pos.keys()).filter(
