@@ -6,6 +6,7 @@ import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { simulateSegmentCohort } from '../../src/runner/simulate-segment.js';
 import { listDir, runCli, tempDir } from '../helpers/cli.js';
+import { segmentInputArgs } from '../helpers/segment.js';
 
 const dir = tempDir('qtlflow-segment-bad-');
 const good = simulateSegmentCohort(join(dir, 'good'), {
@@ -35,21 +36,7 @@ function rewrite(path: string, f: (lines: string[]) => string[]): void {
 }
 
 function args(files: Record<keyof typeof good, string>, extra: string[] = []): string[] {
-  return [
-    '--mode',
-    'nominal',
-    '--genotypes',
-    files.genotypes,
-    '--quantifications',
-    files.quantifications,
-    '--covariates',
-    files.covariates,
-    '--copynumber',
-    files.copynumber,
-    '--segmentation',
-    files.segmentation,
-    ...extra,
-  ];
+  return ['--mode', 'nominal', ...segmentInputArgs(files), ...extra];
 }
 
 const cases: { name: string; argv: () => string[]; expect: RegExp[] }[] = [
