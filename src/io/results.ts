@@ -252,6 +252,92 @@ export const TRANS_PERMUTATION: ResultSpec = {
   ],
 };
 
+/**
+ * `segment` (SegmentQTL's model): nominal pairs, with SegmentQTL's column names (its output table) after
+ * `chr` and the variant's `pos`; the AIC columns only with `--record-aic` (`segmentNominalSpec(true)`).
+ */
+export function segmentNominalSpec(recordAic: boolean): ResultSpec {
+  return {
+    schema: 'segment_nominal/1',
+    columns: [
+      str('phenotype', true),
+      str('variant'),
+      str('chr', true),
+      int('pos'),
+      int('number_of_samples'),
+      f64('beta_s'),
+      f64('se_s'),
+      f64('beta_d'),
+      f64('se_d'),
+      f64('t_stat_d'),
+      f64('nominal_p'),
+      f64('r2_alt'),
+      ...(recordAic ? [f64('aic_null'), f64('aic_alt'), f64('delta_aic_alt_minus_null')] : []),
+    ],
+  };
+}
+export const SEGMENT_NOMINAL: ResultSpec = segmentNominalSpec(true);
+
+/** `segment --mode perm`: the lead variant per gene with its permutation and beta-approximated p-values. */
+export function segmentPermutationSpec(recordAic: boolean): ResultSpec {
+  return {
+    schema: 'segment_permutation/1',
+    columns: [
+      ...segmentNominalSpec(recordAic).columns,
+      int('num_var'),
+      int('num_perm'),
+      f64('beta_shape1'),
+      f64('beta_shape2'),
+      f64('true_df'),
+      f64('pval_true_df'),
+      f64('pval_perm'),
+      f64('p_adj'),
+      f64('qval'),
+    ],
+  };
+}
+export const SEGMENT_PERMUTATION: ResultSpec = segmentPermutationSpec(true);
+
+/** `segment --mode finemap`: one row per gene × kept variant (SegmentQTL's finemap table). */
+export const SEGMENT_FINEMAP: ResultSpec = {
+  schema: 'segment_finemap/1',
+  columns: [
+    str('phenotype', true),
+    str('variant'),
+    int('n_samples'),
+    int('n_variants'),
+    int('n_obs'),
+    f64('mean_d'),
+    f64('sd_d'),
+    f64('stability_score'),
+    bool('is_stable'),
+    f64('mean_beta'),
+    f64('sign_consistency'),
+    f64('lambda_selected'),
+    f64('beta_full'),
+    f64('beta_full_raw'),
+  ],
+};
+
+/** `segment --mode validate`: per gene, how the discovery model predicts an independent cohort. */
+export const SEGMENT_VALIDATION: ResultSpec = {
+  schema: 'segment_validation/1',
+  columns: [
+    str('phenotype', true),
+    int('n_samples'),
+    int('n_variants_used'),
+    f64('rmse'),
+    f64('mae'),
+    f64('r2'),
+    f64('r2_baseline'),
+    f64('delta_r2'),
+    f64('calibration_intercept'),
+    f64('calibration_slope'),
+    f64('rho'),
+    f64('rho_pval'),
+  ],
+};
+
 export const RESULT_SPECS = [
   CIS_NOMINAL,
   CIS_PERMUTATION,
@@ -264,4 +350,8 @@ export const RESULT_SPECS = [
   TRANS,
   TRANS_PERMUTATION,
   cisInteractionSpec(['i']),
+  SEGMENT_NOMINAL,
+  SEGMENT_PERMUTATION,
+  SEGMENT_FINEMAP,
+  SEGMENT_VALIDATION,
 ];

@@ -12,10 +12,13 @@ import { reportCommand } from './report.js';
 import { annotateCommand } from './annotate.js';
 import { rareCommand } from './rare.js';
 import { transCommand } from './trans.js';
+import { pseudobulkCommand } from './pseudobulk.js';
+import { segmentCommand } from './segment.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const stageCommands: CommandModule<object, any>[] = [
   importCommand,
+  pseudobulkCommand,
   normalizeCommand,
   factorsCommand,
   annotateCommand,
@@ -27,4 +30,5 @@ export const stageCommands: CommandModule<object, any>[] = [
   reportCommand,
   transCommand,
   rareCommand,
+  segmentCommand,
 ];

@@ -290,12 +290,7 @@ export function permutationIndices(n: number, p: number, seed: number): Int32Arr
   for (let k = 0; k < p; k++) {
     const perm = out.subarray(k * n, (k + 1) * n);
     for (let i = 0; i < n; i++) perm[i] = i;
-    for (let i = n - 1; i > 0; i--) {
-      const j = Math.floor(rng.uniform() * (i + 1));
-      const t = perm[i];
-      perm[i] = perm[j];
-      perm[j] = t;
-    }
+    rng.shuffle(perm);
   }
   return out;
 }
