@@ -103,7 +103,7 @@ test('the single-cell branch: per cell type, labelled outputs, chunks merged per
   ]);
   const merge = steps.find((s) => s.id === 'SC_MERGE_PERMUTE_T')!;
   expect(merge.after).toEqual(['SC_CIS_PERMUTE_T_1of3', 'SC_CIS_PERMUTE_T_2of3', 'SC_CIS_PERMUTE_T_3of3']);
-  expect(merge.args).toContain('/results/sc_merge_permute/T.cis');
+  expect(merge.args).toContain('/results/sc_merge_permute/T.cis_permute');
   // the bulk branch keeps its unlabelled layout, and one IMPORT serves both
   expect(steps.find((s) => s.id === 'NORMALIZE')!.args).toContain('/results/normalize/phenotypes.parquet');
   expect(ids.filter((i) => i === 'IMPORT')).toHaveLength(1);
