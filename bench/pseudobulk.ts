@@ -22,23 +22,6 @@ function arg(name: string, dflt: string): string {
   return i >= 0 ? process.argv[i + 1] : dflt;
 }
 
-interface Run {
-  wall: number;
-  cpu: number;
-  rssMb: number;
-  stdout: string;
-}
-
-function timed(cmd: string, args: string[]): Run {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', cmd, ...args], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-  });
-  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
-  const [wall, user, sys, kb] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-  return { wall, cpu: user + sys, rssMb: kb / 1024, stdout: r.stdout };
-}
-
 const WRITE = String.raw`
 import sys, numpy as np, pandas as pd, scipy.sparse as sp, anndata as ad
 path, n, g = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -66,6 +49,7 @@ ind = sp.csr_matrix((np.ones(a.n_obs), (codes, np.arange(a.n_obs))), shape=(len(
 S = np.asarray((ind @ a.X.astype(np.float64)).todense())
 print(json.dumps({"total": float(S.sum()), "groups": len(uniq), "first": [uniq[0], S[0, :5].tolist()]}))
 `;
+import { timed } from './timing.js';
 
 const sizes = arg('cells', '100000,300000,1000000').split(',').map(Number);
 const genes = Number(arg('genes', '1000'));
