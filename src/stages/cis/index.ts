@@ -60,11 +60,8 @@ export interface InteractionTask {
   mafMin: number;
 }
 
-/**
- * A batch of rows of the interaction table (cis_interaction contract): the pair columns, and per row the
- * (p, b, se) triples of g, of each term i and of each product g·i, in that order (`effects` per row).
- */
-export class InteractionBatch {
+/** The per-pair columns every cis pair table starts with (phenotype, variant, distance, allele statistics). */
+abstract class PairBatch {
   length = 0;
   readonly phenotypeId: string[] = [];
   readonly variantId: string[] = [];
@@ -72,25 +69,18 @@ export class InteractionBatch {
   readonly af: Float64Array;
   readonly maSamples: Int32Array;
   readonly maCount: Int32Array;
-  /** capacity × effects × 3 values: pval, b, b_se of each effect. */
-  readonly stats: Float64Array;
 
-  constructor(
-    readonly capacity: number,
-    readonly effects: number,
-  ) {
+  constructor(readonly capacity: number) {
     this.startDistance = new Int32Array(capacity);
     this.af = new Float64Array(capacity);
     this.maSamples = new Int32Array(capacity);
     this.maCount = new Int32Array(capacity);
-    this.stats = new Float64Array(capacity * effects * 3);
   }
 
-  /** The columns in contract order (cisInteractionSpec), trimmed to the rows filled. */
-  columns(): (string[] | Int32Array | Float64Array)[] {
+  /** Those columns, trimmed to the rows filled. */
+  protected pairColumns(): [string[], string[], Int32Array, Float64Array, Int32Array, Int32Array] {
     const k = this.length;
-    const E = this.effects;
-    const out: (string[] | Int32Array | Float64Array)[] = [
+    return [
       this.phenotypeId,
       this.variantId,
       this.startDistance.subarray(0, k),
@@ -98,6 +88,30 @@ export class InteractionBatch {
       this.maSamples.subarray(0, k),
       this.maCount.subarray(0, k),
     ];
+  }
+}
+
+/**
+ * A batch of rows of the interaction table (cis_interaction contract): the pair columns, and per row the
+ * (p, b, se) triples of g, of each term i and of each product g·i, in that order (`effects` per row).
+ */
+export class InteractionBatch extends PairBatch {
+  /** capacity × effects × 3 values: pval, b, b_se of each effect. */
+  readonly stats: Float64Array;
+
+  constructor(
+    capacity: number,
+    readonly effects: number,
+  ) {
+    super(capacity);
+    this.stats = new Float64Array(capacity * effects * 3);
+  }
+
+  /** The columns in contract order (cisInteractionSpec), trimmed to the rows filled. */
+  columns(): (string[] | Int32Array | Float64Array)[] {
+    const k = this.length;
+    const E = this.effects;
+    const out: (string[] | Int32Array | Float64Array)[] = this.pairColumns();
     for (let e = 0; e < E; e++)
       for (let q = 0; q < 3; q++)
         out.push(Float64Array.from({ length: k }, (_, r) => this.stats[(r * E + e) * 3 + q]));
@@ -106,23 +120,13 @@ export class InteractionBatch {
 }
 
 /** A batch of rows of the nominal table (cis_nominal contract). */
-export class NominalBatch {
-  length = 0;
-  readonly phenotypeId: string[] = [];
-  readonly variantId: string[] = [];
-  readonly startDistance: Int32Array;
-  readonly af: Float64Array;
-  readonly maSamples: Int32Array;
-  readonly maCount: Int32Array;
+export class NominalBatch extends PairBatch {
   readonly pvalNominal: Float64Array;
   readonly slope: Float64Array;
   readonly slopeSe: Float64Array;
 
-  constructor(readonly capacity: number) {
-    this.startDistance = new Int32Array(capacity);
-    this.af = new Float64Array(capacity);
-    this.maSamples = new Int32Array(capacity);
-    this.maCount = new Int32Array(capacity);
+  constructor(capacity: number) {
+    super(capacity);
     this.pvalNominal = new Float64Array(capacity);
     this.slope = new Float64Array(capacity);
     this.slopeSe = new Float64Array(capacity);
@@ -142,12 +146,7 @@ export class NominalBatch {
   ] {
     const k = this.length;
     return [
-      this.phenotypeId,
-      this.variantId,
-      this.startDistance.subarray(0, k),
-      this.af.subarray(0, k),
-      this.maSamples.subarray(0, k),
-      this.maCount.subarray(0, k),
+      ...this.pairColumns(),
       this.pvalNominal.subarray(0, k),
       this.slope.subarray(0, k),
       this.slopeSe.subarray(0, k),
