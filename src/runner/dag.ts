@@ -291,6 +291,14 @@ export function buildSteps(p: Params, outdir: string, threads: number): Step[] {
           ['NORMALIZE', 'IMPORT'],
         );
       const covInputs = covariates ? [covariates] : [];
+      // what the stages that model phenotypes on genotypes (finemap, trans, rare) read first
+      const mapped = [
+        '--genotypes',
+        genotypes!,
+        '--phenotypes',
+        phenotypes,
+        ...(covariates ? ['--covariates', covariates] : []),
+      ];
       const covAfter = p.factors && !p.covariates ? ['FACTORS'] : [];
       const after = ['NORMALIZE', 'IMPORT', ...covAfter];
       merge(
@@ -330,11 +338,7 @@ export function buildSteps(p: Params, outdir: string, threads: number): Step[] {
           process: 'FINEMAP',
           stage: 'finemap',
           args: [
-            '--genotypes',
-            genotypes!,
-            '--phenotypes',
-            phenotypes,
-            ...(covariates ? ['--covariates', covariates] : []),
+            ...mapped,
             '--cis',
             permTable,
             '--fdr',
@@ -394,11 +398,7 @@ export function buildSteps(p: Params, outdir: string, threads: number): Step[] {
           process: 'TRANS',
           stage: 'trans',
           args: [
-            '--genotypes',
-            genotypes!,
-            '--phenotypes',
-            phenotypes,
-            ...(covariates ? ['--covariates', covariates] : []),
+            ...mapped,
             '--pval-threshold',
             str(p.trans_pval_threshold),
             '--cis-exclude',
@@ -445,11 +445,7 @@ export function buildSteps(p: Params, outdir: string, threads: number): Step[] {
           process: 'RARE',
           stage: 'rare',
           args: [
-            '--genotypes',
-            genotypes!,
-            '--phenotypes',
-            phenotypes,
-            ...(covariates ? ['--covariates', covariates] : []),
+            ...mapped,
             ...(p.vep ? ['--annotations', annotations] : []),
             '--test',
             str(p.rare_test),

@@ -90,10 +90,10 @@ describeWithTool(hasPythonModules('anndata'), 'Debian python3-anndata')(
           expect(counts.t.columnNames.length - 1).toBe(made.donors);
           const cov = await readColumns(join(out, 'sc_factors', `${ct}.covariates.parquet`), ['sample_id']);
           expect(cov.t.columnNames).toContain('sex_M');
-          const { o, t } = await readColumns(join(out, 'sc_merge_permute', `${ct}.cis_permute.cis_qtl.parquet`), [
-            'phenotype_id',
-            'pval_beta',
-          ]);
+          const { o, t } = await readColumns(
+            join(out, 'sc_merge_permute', `${ct}.cis_permute.cis_qtl.parquet`),
+            ['phenotype_id', 'pval_beta'],
+          );
           const pheno = await readColumns(join(out, 'sc_normalize', `${ct}.phenotypes.parquet`), [
             'phenotype_id',
           ]);
