@@ -7,7 +7,6 @@
  *        [--permutations 1000] [--threads N]
  * Needs /usr/bin/time (Debian: time).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,22 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { writeIndexedBed } from '../src/io/tabix.js';
 import { Rng } from '../src/runner/random.js';
 import { simulatedSampleIds, writeSimulatedVcf } from '../src/runner/simulate-genotypes.js';
-
-interface Run {
-  wall: number;
-  cpu: number;
-  rssMb: number;
-}
-
-function timed(args: string[]): Run {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
-  if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr.slice(-800)}`);
-  const [wall, user, sys, kb] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-  return { wall, cpu: user + sys, rssMb: kb / 1024 };
-}
+import { timed } from './timing.js';
 
 function main(): void {
   const argv = process.argv.slice(2);
@@ -60,7 +44,7 @@ function main(): void {
       `simulated ${samples} samples × ${variants} variants in ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s`,
     );
     const geno = join(dir, 'genotypes.parquet');
-    const imp = timed([cli, 'import', '--genotypes', vcf, '--out', geno, '--quiet']);
+    const imp = timed(process.execPath, [cli, 'import', '--genotypes', vcf, '--out', geno, '--quiet']);
     console.log(
       `import to genotype Parquet: ${imp.wall.toFixed(1)} s wall, ${imp.cpu.toFixed(1)} s CPU, ${imp.rssMb.toFixed(0)} MB`,
     );
@@ -77,7 +61,7 @@ function main(): void {
       writeIndexedBed(bed, `${bed}.tbi`, lines);
       for (const mode of ['nominal', 'permute']) {
         const out = join(dir, `out${G}${mode}`);
-        const r = timed([
+        const r = timed(process.execPath, [
           cli,
           'cis',
           '--genotypes',

@@ -8,51 +8,13 @@
  * Default inputs: refs/cis_sparse under QTLFLOW_SHARED (330 samples, 364 genes, chr22).
  * Needs fastQTL (Debian: fastqtl) and /usr/bin/time (Debian: time).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeGemm, portableGemm } from '../src/linalg/gemm.js';
-import type { GemmBackend } from '../src/linalg/gemm.js';
-
-interface Run {
-  wall: number;
-  cpu: number;
-  rssMb: number;
-}
-
-function timed(cmd: string, args: string[], env: Record<string, string> = {}): Run {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', cmd, ...args], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-    env: { ...process.env, NODE_OPTIONS: '', ...env },
-  });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.slice(-800)}`);
-  const [wall, user, sys, kb] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-  return { wall, cpu: user + sys, rssMb: kb / 1024 };
-}
-
-function best(f: () => Run, n: number): Run {
-  let b: Run | undefined;
-  for (let i = 0; i < n; i++) {
-    const r = f();
-    if (!b || r.wall < b.wall) b = r;
-  }
-  return b!;
-}
-
-/** Single-thread GEMM throughput of a backend on a square-ish product (GFLOP/s). */
-function peak(g: GemmBackend, m: number, p: number, n: number, reps: number): number {
-  const a = Float64Array.from({ length: m * n }, (_, i) => Math.sin(i));
-  const b = Float64Array.from({ length: p * n }, (_, i) => Math.cos(i));
-  const c = new Float64Array(m * p);
-  g.gemmABt(a, m, b, p, n, c); // warm-up
-  const t0 = process.hrtime.bigint();
-  for (let r = 0; r < reps; r++) g.gemmABt(a, m, b, p, n, c);
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  return (2 * m * p * n * reps) / s / 1e9;
-}
+import { best, peak, timed } from './timing.js';
+import type { Run } from './timing.js';
 
 const fmt = (x: number, d = 2) => x.toFixed(d).padStart(8);
 

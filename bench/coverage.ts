@@ -7,7 +7,6 @@
  * Needs bedtools and GNU time (/usr/bin/time).
  *   npm run build && node dist/bench/coverage.js [--fragments 20000000] [--repeat 1] [--keep DIR]
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   createWriteStream,
@@ -24,6 +23,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
 import { Rng } from '../src/runner/random.js';
+import { leastCpu as best, timed } from './timing.js';
+import type { Run } from './timing.js';
 
 const HG38: [string, number][] = [
   ['chr1', 248956422],
@@ -49,26 +50,6 @@ const HG38: [string, number][] = [
   ['chr21', 46709983],
   ['chr22', 50818468],
 ];
-
-interface Run {
-  wall: number;
-  cpu: number;
-  rssMb: number;
-}
-
-function timed(cmd: string, args: string[], stdoutTo?: string): Run {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', cmd, ...args], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
-  if (stdoutTo) writeFileSync(stdoutTo, r.stdout);
-  const [wall, user, sys, kb] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-  return { wall, cpu: user + sys, rssMb: kb / 1024 };
-}
-
-const best = (runs: Run[]): Run => runs.reduce((a, b) => (b.cpu < a.cpu ? b : a));
 
 /** Writes the fragment file (gzip), the barcode table, the chrom sizes and group G1's fragments (plain text). */
 async function simulate(dir: string, total: number): Promise<void> {
@@ -209,6 +190,7 @@ async function main(): Promise<void> {
         timed(
           'bedtools',
           ['genomecov', '-bg', '-i', g1, '-g', join(dir, 'hg38.sizes')],
+          {},
           join(dir, 'genomecov.bg'),
         ),
       );

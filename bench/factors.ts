@@ -7,7 +7,6 @@
  * against plink2 on the 330-sample chr22 genotypes. Whole processes, CPU seconds and peak RSS from GNU time.
  *   npm run build && node dist/bench/factors.js [--samples 500] [--genes 20000] [--k 60] [--iterations 20]
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -15,31 +14,16 @@ import { fileURLToPath } from 'node:url';
 import { writePhenotypes } from '../src/io/contracts.js';
 import { openParquet, toFloat64 } from '../src/io/parquet.js';
 import { Rng } from '../src/runner/random.js';
+import { leastCpu as best, timed } from './timing.js';
+import type { Run } from './timing.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
 const SHARED = resolve(ROOT, process.env.QTLFLOW_SHARED ?? '../shared');
 
-interface Run {
-  wall: number;
-  cpu: number;
-  rssMb: number;
-}
-
-function timed(cmd: string, args: string[]): Run {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', cmd, ...args], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  const [wall, user, sys, kb] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-  return { wall, cpu: user + sys, rssMb: kb / 1024 };
-}
-
 /** One `qtlflow factors` process. */
 function factorsRun(args: string[]): Run {
   return timed(process.execPath, [CLI, 'factors', ...args, '--quiet']);
-}
-
-function best(runs: Run[]): Run {
-  return runs.reduce((a, b) => (b.cpu < a.cpu ? b : a));
 }
 
 const R_PRCOMP = `
@@ -231,7 +215,7 @@ async function main(): Promise<void> {
         '--out',
         join(dir, 'pc'),
       ]);
-      g2.push({ wall: a.wall + b.wall, cpu: a.cpu + b.cpu, rssMb: Math.max(a.rssMb, b.rssMb) });
+      g2.push({ wall: a.wall + b.wall, cpu: a.cpu + b.cpu, rssMb: Math.max(a.rssMb, b.rssMb), stdout: '' });
     }
     const q = best(g1);
     const r = best(g2);

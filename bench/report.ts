@@ -16,27 +16,11 @@ import { fileURLToPath } from 'node:url';
 import { ParquetTableWriter } from '../src/io/parquet.js';
 import { CIS_NOMINAL } from '../src/io/results.js';
 import { Rng } from '../src/runner/random.js';
+import { timed } from './timing.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(ROOT, 'dist', 'bin', 'qtlflow.mjs');
 const WINDOW = 1000;
-
-interface Run {
-  wall: number;
-  cpu: number;
-  rssMb: number;
-  stdout: string;
-}
-
-function timed(cmd: string, args: string[]): Run {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', cmd, ...args], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
-  });
-  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
-  const [wall, user, sys, kb] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-  return { wall, cpu: user + sys, rssMb: kb / 1024, stdout: r.stdout };
-}
 
 /** One nominal table per chromosome, and every p-value as text for R. */
 async function simulate(dir: string, pairs: number): Promise<void> {

@@ -27,7 +27,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['zstd-napi', '@duckdb/node-api', 'sql.js'],
+  external: ['zstd-napi', '@duckdb/node-api', 'sql.js', 'h5wasm'],
   define: { QTLFLOW_BUNDLE: 'true' },
   // CommonJS dependencies inside an ES module bundle still call require() for Node built-ins
   banner: {

@@ -1,9 +1,10 @@
 process CIS {
-    tag "${mode} ${chunk}"
+    tag "${label}${mode} ${chunk}"
     label 'process_high'
     container params.container
 
     input:
+    val label        // '' for the bulk branch; '<cell type>.' for the single-cell branch (prefixes every output)
     path genotypes
     path phenotypes
     path covariates
@@ -12,10 +13,10 @@ process CIS {
     val chunk
 
     output:
-    path "cis_${mode}_${chunk.replace('/', 'of')}.*", emit: results
+    path "${label}cis_${mode}_${chunk.replace('/', 'of')}.*", emit: results
 
     script:
-    def prefix = "cis_${mode}_${chunk.replace('/', 'of')}"
+    def prefix = "${label}cis_${mode}_${chunk.replace('/', 'of')}"
     def cov = covariates.name != 'NO_FILE' ? "--covariates ${covariates}" : ''
     def egenes = cis_results.name != 'NO_FILE' ? "--cis-results ${cis_results}" : ''
     """
@@ -38,6 +39,6 @@ process CIS {
 
     stub:
     """
-    touch cis_${mode}_${chunk.replace('/', 'of')}.summary.json cis_${mode}_${chunk.replace('/', 'of')}.cis_qtl.parquet
+    touch ${label}cis_${mode}_${chunk.replace('/', 'of')}.summary.json ${label}cis_${mode}_${chunk.replace('/', 'of')}.cis_qtl.parquet
     """
 }

@@ -1,15 +1,16 @@
 process CIS_MERGE {
-    tag "${mode}"
+    tag "${label}${mode}"
     label 'process_low'
     container params.container
 
     input:
+    val label        // '' for the bulk branch; '<cell type>.' for the single-cell branch (prefixes every output)
     path chunks
     val mode
 
     output:
-    path "cis_${mode}.*.parquet",    emit: tables
-    path "cis_${mode}.summary.json", emit: summary
+    path "${label}cis_${mode}.*.parquet",    emit: tables
+    path "${label}cis_${mode}.summary.json", emit: summary
 
     script:
     // every chunk's outputs, staged here; each chunk is named by its summary file
@@ -17,7 +18,7 @@ process CIS_MERGE {
     """
     qtlflow cis-merge \\
         --inputs ${prefixes} \\
-        --out cis_${mode} \\
+        --out ${label}cis_${mode} \\
         --fdr ${params.fdr} \\
         --threads ${task.cpus} \\
         --log-format json
@@ -25,6 +26,6 @@ process CIS_MERGE {
 
     stub:
     """
-    touch cis_${mode}.cis_qtl.parquet cis_${mode}.summary.json
+    touch ${label}cis_${mode}.cis_qtl.parquet ${label}cis_${mode}.summary.json
     """
 }

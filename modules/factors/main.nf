@@ -4,15 +4,16 @@ process FACTORS {
     container params.container
 
     input:
+    val label        // '' for the bulk branch; '<cell type>.' for the single-cell branch (prefixes every output)
     path phenotypes
     path genotypes
     path known
 
     output:
-    path 'covariates.parquet',            emit: covariates
-    path 'covariates.factors.parquet',    emit: factors
-    path 'covariates.peer_bound.parquet', emit: bound, optional: true
-    path 'covariates.summary.json',       emit: summary
+    path "${label}covariates.parquet",            emit: covariates
+    path "${label}covariates.factors.parquet",    emit: factors
+    path "${label}covariates.peer_bound.parquet", emit: bound, optional: true
+    path "${label}covariates.summary.json",       emit: summary
 
     script:
     def knownFlag = known.name != 'NO_FILE' ? "--known ${known}" : ''
@@ -26,13 +27,13 @@ process FACTORS {
         --k ${params.factors_k} \\
         --max-iter ${params.peer_max_iter} \\
         --seed ${params.factors_seed} \\
-        --out covariates.parquet \\
+        --out ${label}covariates.parquet \\
         --threads ${task.cpus} \\
         --log-format json
     """
 
     stub:
     """
-    touch covariates.parquet covariates.factors.parquet covariates.peer_bound.parquet covariates.summary.json
+    touch ${label}covariates.parquet ${label}covariates.factors.parquet ${label}covariates.peer_bound.parquet ${label}covariates.summary.json
     """
 }

@@ -4,13 +4,14 @@ process NORMALIZE {
     container params.container
 
     input:
+    val label        // '' for the bulk branch; '<cell type>.' for the single-cell branch (prefixes every output)
     path counts
     path annotation
 
     output:
-    path 'phenotypes.parquet',      emit: phenotypes
-    path 'phenotypes.summary.json', emit: summary
-    path 'normalize.report.json',   emit: report
+    path "${label}phenotypes.parquet",      emit: phenotypes
+    path "${label}phenotypes.summary.json", emit: summary
+    path "${label}normalize.report.json",   emit: report
 
     script:
     def ann = annotation.name != 'NO_FILE' ? "--annotation ${annotation}" : ''
@@ -19,19 +20,19 @@ process NORMALIZE {
     qtlflow normalize \\
         --input ${counts} \\
         ${ann} \\
-        --out phenotypes.parquet \\
+        --out ${label}phenotypes.parquet \\
         --method ${params.norm_method} \\
         ${intFlag} \\
         --min-count ${params.min_count} \\
         --min-tpm ${params.min_tpm} \\
         --min-sample-frac ${params.min_sample_frac} \\
-        --report normalize.report.json \\
+        --report ${label}normalize.report.json \\
         --threads ${task.cpus} \\
         --log-format json
     """
 
     stub:
     """
-    touch phenotypes.parquet phenotypes.summary.json normalize.report.json
+    touch ${label}phenotypes.parquet ${label}phenotypes.summary.json ${label}normalize.report.json
     """
 }

@@ -160,6 +160,184 @@ export const COLOC_SNP: ResultSpec = {
   ],
 };
 
+/**
+ * cis interaction pairs (tensorQTL map_nominal with interaction_df): p ~ g + i + g·i + covariates for every cis
+ * pair. One interaction term: `b_i`, `b_gi` …; several: `b_<name>`, `b_g-<name>` … as tensorQTL names them.
+ */
+export function cisInteractionSpec(terms: string[]): ResultSpec {
+  const one = terms.length === 1;
+  const effect = (label: string): ColumnSpec[] => [
+    f64(`pval_${label}`),
+    f64(`b_${label}`),
+    f64(`b_${label}_se`),
+  ];
+  return {
+    schema: 'cis_interaction/1',
+    columns: [
+      str('phenotype_id', true),
+      str('variant_id'),
+      int('start_distance'),
+      f64('af'),
+      int('ma_samples'),
+      int('ma_count'),
+      ...effect('g'),
+      ...(one ? effect('i') : terms.flatMap((t) => effect(t))),
+      ...(one ? effect('gi') : terms.flatMap((t) => effect(`g-${t}`))),
+    ],
+  };
+}
+
+/** Variant × gene annotations (`annotate`); its columns depend on the VEP fields (docs/outputs.md). */
+export const VARIANT_ANNOTATION_SCHEMA = 'variant_annotation/1';
+
+/** Rare-variant tests, one row per gene × test (× weight for burden). */
+export const RARE: ResultSpec = {
+  schema: 'rare/1',
+  columns: [
+    str('phenotype_id', true),
+    str('chr'),
+    int('tss'),
+    str('test'),
+    str('weights'),
+    str('agg'),
+    int('num_var'),
+    int('num_carriers'),
+    int('mac'),
+    f64('beta'),
+    f64('beta_se'),
+    f64('stat'),
+    f64('pval'),
+    f64('pval_lrt'),
+    str('pval_method'),
+    str('variants'),
+  ],
+};
+
+/** trans pairs below the p threshold (tensorQTL map_trans). */
+export const TRANS: ResultSpec = {
+  schema: 'trans_pairs/1',
+  columns: [
+    str('variant_id', true),
+    str('phenotype_id'),
+    f64('pval'),
+    f64('b'),
+    f64('b_se'),
+    f64('r2'),
+    f64('af'),
+    str('variant_chr'),
+    int('variant_pos'),
+    str('phenotype_chr'),
+    int('phenotype_tss'),
+  ],
+};
+
+/** Genome-wide permutation FDR for trans: each phenotype's top trans variant (tensorQTL map_permutations). */
+export const TRANS_PERMUTATION: ResultSpec = {
+  schema: 'trans_permutation/1',
+  columns: [
+    str('phenotype_id', true),
+    int('num_var'),
+    f64('beta_shape1'),
+    f64('beta_shape2'),
+    f64('true_df'),
+    f64('pval_true_df'),
+    str('variant_id'),
+    f64('af'),
+    f64('pval_nominal'),
+    f64('b'),
+    f64('b_se'),
+    f64('pval_perm'),
+    f64('pval_beta'),
+    f64('qval'),
+  ],
+};
+
+/**
+ * `segment` (SegmentQTL's model): nominal pairs, with SegmentQTL's column names (its output table) after
+ * `chr` and the variant's `pos`; the AIC columns only with `--record-aic` (`segmentNominalSpec(true)`).
+ */
+export function segmentNominalSpec(recordAic: boolean): ResultSpec {
+  return {
+    schema: 'segment_nominal/1',
+    columns: [
+      str('phenotype', true),
+      str('variant'),
+      str('chr', true),
+      int('pos'),
+      int('number_of_samples'),
+      f64('beta_s'),
+      f64('se_s'),
+      f64('beta_d'),
+      f64('se_d'),
+      f64('t_stat_d'),
+      f64('nominal_p'),
+      f64('r2_alt'),
+      ...(recordAic ? [f64('aic_null'), f64('aic_alt'), f64('delta_aic_alt_minus_null')] : []),
+    ],
+  };
+}
+export const SEGMENT_NOMINAL: ResultSpec = segmentNominalSpec(true);
+
+/** `segment --mode perm`: the lead variant per gene with its permutation and beta-approximated p-values. */
+export function segmentPermutationSpec(recordAic: boolean): ResultSpec {
+  return {
+    schema: 'segment_permutation/1',
+    columns: [
+      ...segmentNominalSpec(recordAic).columns,
+      int('num_var'),
+      int('num_perm'),
+      f64('beta_shape1'),
+      f64('beta_shape2'),
+      f64('true_df'),
+      f64('pval_true_df'),
+      f64('pval_perm'),
+      f64('p_adj'),
+      f64('qval'),
+    ],
+  };
+}
+export const SEGMENT_PERMUTATION: ResultSpec = segmentPermutationSpec(true);
+
+/** `segment --mode finemap`: one row per gene × kept variant (SegmentQTL's finemap table). */
+export const SEGMENT_FINEMAP: ResultSpec = {
+  schema: 'segment_finemap/1',
+  columns: [
+    str('phenotype', true),
+    str('variant'),
+    int('n_samples'),
+    int('n_variants'),
+    int('n_obs'),
+    f64('mean_d'),
+    f64('sd_d'),
+    f64('stability_score'),
+    bool('is_stable'),
+    f64('mean_beta'),
+    f64('sign_consistency'),
+    f64('lambda_selected'),
+    f64('beta_full'),
+    f64('beta_full_raw'),
+  ],
+};
+
+/** `segment --mode validate`: per gene, how the discovery model predicts an independent cohort. */
+export const SEGMENT_VALIDATION: ResultSpec = {
+  schema: 'segment_validation/1',
+  columns: [
+    str('phenotype', true),
+    int('n_samples'),
+    int('n_variants_used'),
+    f64('rmse'),
+    f64('mae'),
+    f64('r2'),
+    f64('r2_baseline'),
+    f64('delta_r2'),
+    f64('calibration_intercept'),
+    f64('calibration_slope'),
+    f64('rho'),
+    f64('rho_pval'),
+  ],
+};
+
 export const RESULT_SPECS = [
   CIS_NOMINAL,
   CIS_PERMUTATION,
@@ -168,4 +346,12 @@ export const RESULT_SPECS = [
   SUSIE_CS,
   COLOC_SUMMARY,
   COLOC_SNP,
+  RARE,
+  TRANS,
+  TRANS_PERMUTATION,
+  cisInteractionSpec(['i']),
+  SEGMENT_NOMINAL,
+  SEGMENT_PERMUTATION,
+  SEGMENT_FINEMAP,
+  SEGMENT_VALIDATION,
 ];

@@ -19,6 +19,24 @@ export class Rng {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
+  /** Shuffles `a` in place (Fisher–Yates from the last element down). */
+  shuffle(a: Int32Array): Int32Array {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = Math.floor(this.uniform() * (i + 1));
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return a;
+  }
+
+  /** A uniformly random permutation of 0…n−1. */
+  permutation(n: number): Int32Array {
+    const p = new Int32Array(n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    return this.shuffle(p);
+  }
+
   /** Standard normal (Box–Muller, caching the second draw). */
   normal(): number {
     if (this.spare !== undefined) {

@@ -80,8 +80,23 @@ test('no chromosome in common: exit 2 naming the chromosome asked for and those 
   );
   const r = run(dir, pheno);
   expect(r.code).toBe(2);
-  expect(r.stderr).toMatch(/chromosome '21' is not in the VCF index\. The file names chromosomes '22'/);
+  expect(r.stderr).toMatch(
+    /p\.bed: phenotypes and genotypes have no chromosome in common\. The phenotypes are on chr21; .*vcf\.gz has 22/,
+  );
   expect(listDir(dir)).toEqual(['p.bed']);
+});
+
+test('phenotypes on a chromosome the genotypes lack: the others are mapped, those are named', () => {
+  const dir = tempDir();
+  const pheno = phenotypes(dir, 'p.bed', (rows) =>
+    rows.map((r, i) => (i === 1 ? ['chr21', ...r.slice(1)] : r)),
+  );
+  const r = run(dir, pheno);
+  expect(r.code).toBe(0);
+  expect(r.stderr).toMatch(/1 phenotypes are on chromosomes the genotypes do not have \(21\): not mapped/);
+  const summary = JSON.parse(readFileSync(join(dir, 'out/run.summary.json'), 'utf8'));
+  expect(summary.phenotypes.tested).toBe(2);
+  expect(summary.phenotypes.not_on_genotype_chromosomes).toHaveLength(1);
 });
 
 test('a covariate with a missing value: exit 2 naming covariate and sample', () => {

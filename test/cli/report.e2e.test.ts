@@ -11,6 +11,8 @@ import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { openParquet, toFloat64, toStrings, writeTable } from '../../src/io/parquet.js';
 import { COLOC_SUMMARY, SUSIE_CS, SUSIE_PIP } from '../../src/io/results.js';
+import type { ResultSpec } from '../../src/io/results.js';
+import type { ColumnData } from '../../src/io/parquet.js';
 import { cohortBed, simulateCohort } from '../../src/runner/simulate.js';
 import { genomicInflation } from '../../src/stages/report/stats.js';
 import { runCli, runCliAll, tempDir } from '../helpers/cli.js';
@@ -131,38 +133,33 @@ beforeAll(async () => {
       cs.variants.push(second);
     }
   }
-  writeTable(
-    join(res, 'finemap.susie_pip.parquet'),
-    SUSIE_PIP.columns,
-    [pip.gene, pip.variant, Float64Array.from(pip.pip), Int32Array.from(pip.cs)],
-    { schema: SUSIE_PIP.schema, params: {} },
-  );
-  writeTable(
-    join(res, 'finemap.susie_cs.parquet'),
-    SUSIE_CS.columns,
-    [
-      cs.gene,
-      Int32Array.from(cs.cs),
-      cs.variants,
-      Float64Array.from(cs.gene, () => 0.95),
-      Float64Array.from(cs.gene, () => 0.9),
-      Float64Array.from(cs.gene, () => 0.95),
-      Float64Array.from(cs.gene, () => 0.95),
-    ],
-    { schema: SUSIE_CS.schema, params: {} },
-  );
+  writeContract(join(res, 'finemap.susie_pip.parquet'), SUSIE_PIP, pip.gene.length, {
+    phenotype_id: pip.gene,
+    variant_id: pip.variant,
+    pip: Float64Array.from(pip.pip),
+    cs_id: Int32Array.from(pip.cs),
+  });
+  writeContract(join(res, 'finemap.susie_cs.parquet'), SUSIE_CS, cs.gene.length, {
+    phenotype_id: cs.gene,
+    cs_id: Int32Array.from(cs.cs),
+    variants: cs.variants,
+    lead_variant: cs.variants,
+    coverage: Float64Array.from(cs.gene, () => 0.95),
+    min_abs_corr: Float64Array.from(cs.gene, () => 0.9),
+    mean_abs_corr: Float64Array.from(cs.gene, () => 0.95),
+    median_abs_corr: Float64Array.from(cs.gene, () => 0.95),
+  });
   const pp4 = [0.92, 0.05, 0.81, 0.4, 0.001];
-  writeTable(
-    join(res, 'gwas.coloc.parquet'),
-    COLOC_SUMMARY.columns,
-    [
-      pp4.map((_, i) => `locus${i + 1}`),
-      Int32Array.from(pp4, () => 500),
-      ...[0, 1, 2, 3].map(() => Float64Array.from(pp4, (x) => (1 - x) / 4)),
-      Float64Array.from(pp4),
-    ],
-    { schema: COLOC_SUMMARY.schema, params: {} },
-  );
+  const h = (k: number) => Float64Array.from(pp4, (x) => (k === 4 ? x : (1 - x) / 4));
+  writeContract(join(res, 'gwas.coloc.parquet'), COLOC_SUMMARY, pp4.length, {
+    locus_id: pp4.map((_, i) => `locus${i + 1}`),
+    nsnps: Int32Array.from(pp4, () => 500),
+    'PP.H0': h(0),
+    'PP.H1': h(1),
+    'PP.H2': h(2),
+    'PP.H3': h(3),
+    'PP.H4': h(4),
+  });
   writeFileSync(
     join(res, 'factors.summary.json'),
     JSON.stringify({
@@ -406,3 +403,15 @@ test('without --phenotypes, variants are placed through the genotype file', () =
   expect(s.lambda_gc).toBeCloseTo(summary.lambda_gc, 14);
   expect(readFileSync(o, 'utf8')).toContain('data-plot="manhattan"');
 });
+
+/** A result table of `spec` with the columns given; the others filled with neutral values of their type. */
+function writeContract(path: string, spec: ResultSpec, n: number, given: Record<string, ColumnData>): void {
+  const cols = spec.columns.map((c) => {
+    if (given[c.name]) return given[c.name];
+    if (c.type === 'string') return Array.from({ length: n }, () => '');
+    if (c.type === 'int32') return new Int32Array(n);
+    if (c.type === 'bool') return Array.from({ length: n }, () => true);
+    return new Float64Array(n).fill(NaN);
+  });
+  writeTable(path, spec.columns, cols, { schema: spec.schema, params: {} });
+}

@@ -23,9 +23,23 @@ const allBranches = {
   blacklist: 'blacklist.bed',
   finemap: true,
   gwas: 'gwas.tsv.gz',
+  trans: true,
+  rare: true,
+  vep: 'vep.vcf.gz',
   gwas_n: 10000,
   maf_min: 0.01,
   cis_chunks: 3,
+  h5ad: 'cells.h5ad',
+  celltypes: 'B cells,T',
+  donor_covariates: 'age,sex',
+  sc_layer: 'counts',
+  segment_genotypes: 'segment/genotypes',
+  segment_quantifications: 'segment/quantifications.csv',
+  segment_copynumber: 'segment/copynumber.csv',
+  segment_segmentation: 'segment/segments.csv',
+  segment_covariates: 'segment/covariates.csv',
+  segment_modes: 'nominal,perm,finemap',
+  segment_neg_control: true,
 };
 
 /** Flags of a module's script: those always passed, and those built in `def` lines (conditional). */
@@ -43,6 +57,7 @@ test('every step passes the flags of its module, and the stage parser accepts th
   const steps = buildSteps(resolveParams(allBranches), '/results', 2);
   const stages = new Set(steps.map((s) => s.stage));
   expect([...stages].sort()).toEqual([
+    'annotate',
     'cis',
     'cis-merge',
     'coloc',
@@ -51,6 +66,11 @@ test('every step passes the flags of its module, and the stage parser accepts th
     'finemap',
     'import',
     'normalize',
+    'pseudobulk',
+    'rare',
+    'report',
+    'segment',
+    'trans',
   ]);
   for (const s of steps) {
     expect([s.id, await validateStageArgs(s.stage, s.args)]).toEqual([s.id, undefined]);
@@ -60,6 +80,42 @@ test('every step passes the flags of its module, and the stage parser accepts th
     for (const f of always) expect([s.id, f, used.has(f)]).toEqual([s.id, f, true]);
     for (const f of used) expect([s.id, f, always.has(f) || conditional.has(f)]).toEqual([s.id, f, true]);
   }
+});
+
+test('the single-cell branch: per cell type, labelled outputs, chunks merged per cell type, donor covariates as known', () => {
+  const steps = buildSteps(resolveParams(allBranches), '/results', 2);
+  const ids = steps.map((s) => s.id);
+  for (const ct of ['B_cells', 'T'])
+    for (const id of [
+      `SC_NORMALIZE_${ct}`,
+      `SC_FACTORS_${ct}`,
+      `SC_MERGE_PERMUTE_${ct}`,
+      `SC_MERGE_NOMINAL_${ct}`,
+    ])
+      expect(ids).toContain(id);
+  const norm = steps.find((s) => s.id === 'SC_NORMALIZE_B_cells')!;
+  expect(norm.args).toContain('/results/pseudobulk/pseudobulk/B_cells.counts.parquet');
+  expect(norm.args).toContain('/results/sc_normalize/B_cells.phenotypes.parquet');
+  const fac = steps.find((s) => s.id === 'SC_FACTORS_T')!;
+  expect(fac.args.slice(fac.args.indexOf('--known'), fac.args.indexOf('--known') + 2)).toEqual([
+    '--known',
+    '/results/pseudobulk/pseudobulk/donor_covariates.tsv',
+  ]);
+  const merge = steps.find((s) => s.id === 'SC_MERGE_PERMUTE_T')!;
+  expect(merge.after).toEqual(['SC_CIS_PERMUTE_T_1of3', 'SC_CIS_PERMUTE_T_2of3', 'SC_CIS_PERMUTE_T_3of3']);
+  expect(merge.args).toContain('/results/sc_merge_permute/T.cis_permute');
+  // the bulk branch keeps its unlabelled layout, and one IMPORT serves both
+  expect(steps.find((s) => s.id === 'NORMALIZE')!.args).toContain('/results/normalize/phenotypes.parquet');
+  expect(ids.filter((i) => i === 'IMPORT')).toHaveLength(1);
+  expect(ids.filter((i) => i.startsWith('SEGMENT_'))).toEqual([
+    'SEGMENT_nominal',
+    'SEGMENT_perm',
+    'SEGMENT_finemap',
+  ]);
+  expect(() => buildSteps(resolveParams({ ...allBranches, celltypes: null }), '/r', 2)).toThrow(/cell types/);
+  expect(() => buildSteps(resolveParams({ h5ad: 'x.h5ad', celltypes: 'B' }), '/r', 2)).toThrow(
+    /genotypes and annotation/,
+  );
 });
 
 test('params are checked against nextflow_schema.json', () => {
@@ -108,7 +164,7 @@ describe('running the DAG on real data', () => {
         ]);
     }
     const s = JSON.parse(readFileSync(join(dir, 'four', 'run.summary.json'), 'utf8'));
-    expect(s.ran).toBe(3 + 3 * 4 + 3);
+    expect(s.ran).toBe(3 + 3 * 4 + 3 + 1); // normalize, import, factors; 3 × 4 chunks; 3 merges; report
     const again = runCli(['run', '--config', params(4), '--outdir', join(dir, 'four'), '--quiet']);
     expect(again.code).toBe(0);
     const s2 = JSON.parse(readFileSync(join(dir, 'four', 'run.summary.json'), 'utf8'));

@@ -11,6 +11,14 @@ export function hasPyBigWig(): boolean {
   return spawnSync(SYSTEM_PYTHON, ['-c', 'import pyBigWig'], { encoding: 'utf8' }).status === 0;
 }
 
+/** Whether the system interpreter imports every named module (Debian python3-h5py, python3-statsmodels, …). */
+export function hasPythonModules(...modules: string[]): boolean {
+  return (
+    spawnSync(SYSTEM_PYTHON, ['-c', modules.map((m) => `import ${m}`).join('; ')], { encoding: 'utf8' })
+      .status === 0
+  );
+}
+
 export function hasCommand(cmd: string, args = ['--version']): boolean {
   return spawnSync(cmd, args, { encoding: 'utf8' }).status === 0;
 }

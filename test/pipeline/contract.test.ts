@@ -39,7 +39,7 @@ const configParams: Record<string, NfLiteral> = Object.fromEntries(
  * Sample values of `val` inputs that the pipeline feeds from a channel (literal values at the call sites
  * are taken from pipeline.nf itself); any other such input stands for itself.
  */
-const CHANNEL_VALUES: Record<string, string> = { chunk: '3/7' };
+const CHANNEL_VALUES: Record<string, string> = { chunk: '3/7', segment_mode: 'perm' };
 
 /** A param's default, or a value of its schema type when it has none. */
 function paramValue(name: string): string {

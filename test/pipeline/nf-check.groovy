@@ -571,6 +571,11 @@ class WorkflowWalker extends CodeVisitorSupport {
     // ---- definitions under guards
 
     void define(String name, Set<Map> sources, int line) {
+        // a channel reassigned under a narrower condition (`ch = ch.mix(X.out.y)` inside an `if`) may carry X's
+        // outputs wherever the outer assignment is seen: for the DAG, its sources join the outer ones
+        for (Assignment outer in visible(name)) {
+            if (outer.guard.size() < guard.size()) outer.sources.addAll(sources)
+        }
         env.computeIfAbsent(name) { [] } << new Assignment(guard: guard.clone() as List, sources: sources, line: line)
         assigned << [name: name, line: line]
     }

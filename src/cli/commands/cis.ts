@@ -12,10 +12,16 @@ import { parseRegion } from '../../io/genotypes/filters.js';
 import { openGenotypes } from '../../io/genotypes/index.js';
 import { readExpressionMatrix } from '../../io/matrix.js';
 import { ParquetTableWriter, openParquet } from '../../io/parquet.js';
-import { CIS_INDEPENDENT, CIS_NOMINAL, CIS_PERMUTATION } from '../../io/results.js';
+import { CIS_INDEPENDENT, CIS_NOMINAL, CIS_PERMUTATION, cisInteractionSpec } from '../../io/results.js';
 import { alignAnalysisSamples } from '../../stages/cis/inputs.js';
-import { chunkSlice, phenotypeOrder } from '../../stages/cis/index.js';
-import type { CisTasks, IndependentRow, PermutationRow, SkipReason } from '../../stages/cis/index.js';
+import { checkChromosomeOverlap, chunkSlice, phenotypeOrder } from '../../stages/cis/index.js';
+import type {
+  CisTasks,
+  IndependentRow,
+  InteractionTask,
+  PermutationRow,
+  SkipReason,
+} from '../../stages/cis/index.js';
 import { CisWorkerPool, runCis } from '../../stages/cis/run.js';
 import type { CisJob, CisRunResult } from '../../stages/cis/run.js';
 import { independentTable, permutationTable, significance } from '../../stages/cis/tables.js';
@@ -44,6 +50,8 @@ export interface CisArgs extends CommonArgs {
   chunk?: string;
   region?: string;
   'cis-results'?: string;
+  interaction?: string;
+  'maf-min-interaction': number;
 }
 
 /** `k/N` → [k, N]. */
@@ -133,8 +141,20 @@ function builder(y: Argv): Argv<CisArgs> {
         describe:
           'independent mode: the (merged) permutation table giving the eGenes (default: run the permutation pass first)',
       })
+      .option('interaction', {
+        type: 'string',
+        describe:
+          'nominal mode: test p ~ g + i + g·i + covariates for the terms of this file (Parquet sample_id + terms, or text id samples…, one row per term)',
+      })
+      .option('maf-min-interaction', {
+        type: 'number',
+        default: 0.05,
+        describe: 'With --interaction: MAF ≥ X in both halves of each term’s median split (tensorQTL)',
+      })
       .check((a) => {
         if (!(a.window >= 0)) throw new Error('--window must be ≥ 0');
+        if (a.interaction !== undefined && a.mode !== 'nominal')
+          throw new Error('--interaction is for --mode nominal');
         if (!(Number.isInteger(a.permutations) && a.permutations >= 10))
           throw new Error('--permutations must be an integer ≥ 10');
         if (!(a.fdr > 0 && a.fdr < 1)) throw new Error('--fdr must be between 0 and 1');
@@ -186,6 +206,8 @@ async function eGenesFrom(path: string, fdr: number): Promise<{ ids: Set<string>
 }
 
 export interface CisOutputs {
+  interactionFiles: string[];
+  interactionPairs: number;
   nominalFiles: string[];
   nominalPairs: number;
   permutation: PermutationRow[];
@@ -193,6 +215,43 @@ export interface CisOutputs {
   /** Forward-pass selections of the phenotypes where it selected more than one variant. */
   forward: Record<string, string[]>;
   skipped: Record<SkipReason, string[]>;
+}
+
+/** The interaction terms of the analysis samples (every one must be in the file). */
+async function interactionTask(
+  path: string,
+  keep: (readonly [string, number])[],
+  mafMin: number,
+): Promise<InteractionTask> {
+  const t = await readCovariatesAny(path);
+  const index = new Map(t.sampleIds.map((s, i) => [s, i]));
+  const ni = t.names.length;
+  if (ni === 0) throw new InputError('the interaction file has no terms', { file: path });
+  const values = new Float64Array(keep.length * ni);
+  keep.forEach(([s], j) => {
+    const i = index.get(s);
+    if (i === undefined)
+      throw new InputError('analysis sample missing from the interaction file', {
+        file: path,
+        sample: s,
+        hint: 'Every sample shared by phenotypes, genotypes and covariates needs an interaction value',
+      });
+    values.set(t.values.subarray(i * ni, (i + 1) * ni), j * ni);
+  });
+  for (let k = 0; k < ni; k++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let j = 0; j < keep.length; j++) {
+      lo = Math.min(lo, values[j * ni + k]);
+      hi = Math.max(hi, values[j * ni + k]);
+    }
+    if (!(hi > lo))
+      throw new InputError(`interaction term '${t.names[k]}' is constant over the analysis samples`, {
+        file: path,
+        column: t.names[k],
+      });
+  }
+  return { values, names: t.names, mafMin };
 }
 
 export async function cisStage(a: CisArgs, ctx: StageContext): Promise<Record<string, unknown>> {
@@ -214,7 +273,10 @@ async function mapCis(a: CisArgs, ctx: StageContext, pool?: CisWorkerPool): Prom
     });
   const reader = await openGenotypes(a.genotypes);
   const genoSamples = await reader.samples();
+  const genoChromosomes = await reader.chromosomes?.();
   await reader.close();
+  if (genoChromosomes)
+    checkChromosomeOverlap(ph.chr, genoChromosomes, { phenotypes: a.phenotypes, genotypes: a.genotypes });
   const cov = a.covariates ? await readCovariatesAny(a.covariates) : undefined;
 
   const inputs = alignAnalysisSamples(
@@ -235,9 +297,33 @@ async function mapCis(a: CisArgs, ctx: StageContext, pool?: CisWorkerPool): Prom
       file: a.covariates,
     });
   const phenotypes = { chr: ph.chr, start: ph.start, end: ph.end, phenotypeId: ph.phenotypeId, values };
+  const interaction = a.interaction
+    ? await interactionTask(a.interaction, inputs.keep, a['maf-min-interaction'])
+    : undefined;
+  if (interaction && dofCheck - 2 * interaction.names.length < 1)
+    throw new InputError(`${n} samples leave no residual degrees of freedom for the interaction model`, {
+      file: a.interaction,
+    });
 
   // which phenotypes: --region (TSS inside), then --chunk k/N of the sorted order
   let order = phenotypeOrder(phenotypes);
+  // phenotypes on chromosomes the (indexed) genotype file does not have: not mapped, named in the summary
+  const noGenotypes: string[] = [];
+  if (genoChromosomes) {
+    const have = new Set(genoChromosomes.map(canonicalChrom));
+    const missing = new Set<string>();
+    order = order.filter((i) => {
+      const c = canonicalChrom(ph.chr![i]);
+      if (have.has(c)) return true;
+      missing.add(c);
+      noGenotypes.push(ph.phenotypeId[i]);
+      return false;
+    });
+    if (noGenotypes.length)
+      log.warn(
+        `${noGenotypes.length} phenotypes are on chromosomes the genotypes do not have (${[...missing].slice(0, 5).join(', ')}): not mapped`,
+      );
+  }
   if (a.region) {
     const r = parseRegion(a.region);
     order = order.filter(
@@ -274,6 +360,8 @@ async function mapCis(a: CisArgs, ctx: StageContext, pool?: CisWorkerPool): Prom
   });
 
   const out: CisOutputs = {
+    interactionFiles: [],
+    interactionPairs: 0,
     nominalFiles: [],
     nominalPairs: 0,
     permutation: [],
@@ -307,13 +395,29 @@ async function mapCis(a: CisArgs, ctx: StageContext, pool?: CisWorkerPool): Prom
           writer!.write(batch.columns());
           out.nominalPairs += batch.length;
         },
+        interaction: (chr, batch) => {
+          if (chr !== writerChr) {
+            closeWriter();
+            writerChr = chr;
+            const path = `${a.out}.cis_qtl_interaction_pairs.${chr}.parquet`;
+            const spec = cisInteractionSpec(interaction!.names);
+            writer = new ParquetTableWriter(ctx.outputs.claim(path), spec.columns, {
+              schema: spec.schema,
+              params,
+              extra: { interaction_terms: interaction!.names },
+            });
+            out.interactionFiles.push(path);
+          }
+          writer!.write(batch.columns());
+          out.interactionPairs += batch.length;
+        },
         permutation: (row) => out.permutation.push(row),
         independent: (id, rows, forward) => {
           out.independent.push(...rows);
           if (forward.length > 1) out.forward[id] = forward;
         },
         skipped: (id, reason) => {
-          if (tasks.nominal || tasks.permute) out.skipped[reason].push(id);
+          if (tasks.nominal || tasks.permute || tasks.interaction) out.skipped[reason].push(id);
         },
         progress: (d) => progress.tick(d),
       },
@@ -345,7 +449,7 @@ async function mapCis(a: CisArgs, ctx: StageContext, pool?: CisWorkerPool): Prom
   } else {
     result = await pass(
       a.mode === 'nominal' ? 'phenotypes' : 'permutations',
-      a.mode === 'nominal' ? { nominal: true } : { permute: true },
+      interaction ? { interaction } : a.mode === 'nominal' ? { nominal: true } : { permute: true },
       slice.length,
     );
     if (a.mode !== 'nominal' && !a.chunk)
@@ -407,10 +511,22 @@ async function mapCis(a: CisArgs, ctx: StageContext, pool?: CisWorkerPool): Prom
       selected: slice.length,
       tested: result.stats.phenotypesTested,
       skipped: out.skipped,
+      not_on_genotype_chromosomes: noGenotypes,
     },
     // the manifest cis-merge checks: which slice of which phenotypes this run covered
     chunk: { k: chunkK, n: chunkN, region: a.region ?? null, phenotype_ids: selected },
   };
+  if (interaction)
+    return {
+      ...summary,
+      interaction: {
+        files: out.interactionFiles,
+        pairs: out.interactionPairs,
+        terms: interaction.names,
+        maf_min_interaction: interaction.mafMin,
+        dof: result.dof - 2 * interaction.names.length,
+      },
+    };
   if (a.mode === 'nominal')
     return { ...summary, nominal: { files: out.nominalFiles, pairs: out.nominalPairs } };
 

@@ -35,6 +35,8 @@ export interface GenotypeReader {
   iterRegions(filters: Filter[]): AsyncGenerator<GenotypeBlock>;
   /** Streams the whole file in blocks of at most `size` variants (after filtering). */
   iterBlocks(options?: { size?: number; filter?: Filter }): AsyncGenerator<GenotypeBlock>;
+  /** Chromosome names the file has, where its index tells them without a scan. */
+  chromosomes?(): Promise<string[] | undefined>;
   /** Bytes of the genotype file read so far, where the reader can tell (for showing index pushdown). */
   bytesRead?(): number;
   close(): Promise<void>;

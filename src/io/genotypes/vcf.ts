@@ -390,6 +390,14 @@ export class VcfReader implements GenotypeReader {
     return this.tabix;
   }
 
+  async chromosomes(): Promise<string[] | undefined> {
+    try {
+      return await (await this.index()).getReferenceSequenceNames();
+    } catch {
+      return undefined; // no index: the names are not known without reading the file
+    }
+  }
+
   async *iterRegions(filters: Filter[]): AsyncGenerator<GenotypeBlock> {
     const { samples } = await this.readHeader();
     const tabix = await this.index();

@@ -19,7 +19,7 @@ import { gemmBackend, matVec } from '../../linalg/gemm.js';
 import type { Residualizer } from '../../linalg/residualize.js';
 import { Rng } from '../../runner/random.js';
 import { betaApproximation } from '../../stats/beta-approx.js';
-import { pvalFromR2 } from '../../stats/pvalue.js';
+import { pvalFromR2, tPvalue } from '../../stats/pvalue.js';
 import { GenotypeWindow, emptyVariantCounts } from './window.js';
 export { prepareVariant } from './window.js';
 import type { VariantCounts } from './window.js';
@@ -48,10 +48,20 @@ export interface CisTasks {
   permute?: boolean;
   /** Forward–backward conditional mapping of these phenotypes (eGenes) at this pval_beta threshold. */
   independent?: { phenotypes: Set<string>; threshold: number };
+  /** Every cis pair in p ~ g + i + g·i + covariates (tensorQTL's interaction model). */
+  interaction?: InteractionTask;
 }
 
-/** A batch of rows of the nominal table (cis_nominal contract). */
-export class NominalBatch {
+export interface InteractionTask {
+  /** Analysis samples × terms, row-major. */
+  values: Float64Array;
+  names: string[];
+  /** tensorQTL's maf_threshold_interaction: the MAF in each half of every term's median split must reach it. */
+  mafMin: number;
+}
+
+/** The per-pair columns every cis pair table starts with (phenotype, variant, distance, allele statistics). */
+abstract class PairBatch {
   length = 0;
   readonly phenotypeId: string[] = [];
   readonly variantId: string[] = [];
@@ -59,15 +69,64 @@ export class NominalBatch {
   readonly af: Float64Array;
   readonly maSamples: Int32Array;
   readonly maCount: Int32Array;
-  readonly pvalNominal: Float64Array;
-  readonly slope: Float64Array;
-  readonly slopeSe: Float64Array;
 
   constructor(readonly capacity: number) {
     this.startDistance = new Int32Array(capacity);
     this.af = new Float64Array(capacity);
     this.maSamples = new Int32Array(capacity);
     this.maCount = new Int32Array(capacity);
+  }
+
+  /** Those columns, trimmed to the rows filled. */
+  protected pairColumns(): [string[], string[], Int32Array, Float64Array, Int32Array, Int32Array] {
+    const k = this.length;
+    return [
+      this.phenotypeId,
+      this.variantId,
+      this.startDistance.subarray(0, k),
+      this.af.subarray(0, k),
+      this.maSamples.subarray(0, k),
+      this.maCount.subarray(0, k),
+    ];
+  }
+}
+
+/**
+ * A batch of rows of the interaction table (cis_interaction contract): the pair columns, and per row the
+ * (p, b, se) triples of g, of each term i and of each product g·i, in that order (`effects` per row).
+ */
+export class InteractionBatch extends PairBatch {
+  /** capacity × effects × 3 values: pval, b, b_se of each effect. */
+  readonly stats: Float64Array;
+
+  constructor(
+    capacity: number,
+    readonly effects: number,
+  ) {
+    super(capacity);
+    this.stats = new Float64Array(capacity * effects * 3);
+  }
+
+  /** The columns in contract order (cisInteractionSpec), trimmed to the rows filled. */
+  columns(): (string[] | Int32Array | Float64Array)[] {
+    const k = this.length;
+    const E = this.effects;
+    const out: (string[] | Int32Array | Float64Array)[] = this.pairColumns();
+    for (let e = 0; e < E; e++)
+      for (let q = 0; q < 3; q++)
+        out.push(Float64Array.from({ length: k }, (_, r) => this.stats[(r * E + e) * 3 + q]));
+    return out;
+  }
+}
+
+/** A batch of rows of the nominal table (cis_nominal contract). */
+export class NominalBatch extends PairBatch {
+  readonly pvalNominal: Float64Array;
+  readonly slope: Float64Array;
+  readonly slopeSe: Float64Array;
+
+  constructor(capacity: number) {
+    super(capacity);
     this.pvalNominal = new Float64Array(capacity);
     this.slope = new Float64Array(capacity);
     this.slopeSe = new Float64Array(capacity);
@@ -87,12 +146,7 @@ export class NominalBatch {
   ] {
     const k = this.length;
     return [
-      this.phenotypeId,
-      this.variantId,
-      this.startDistance.subarray(0, k),
-      this.af.subarray(0, k),
-      this.maSamples.subarray(0, k),
-      this.maCount.subarray(0, k),
+      ...this.pairColumns(),
       this.pvalNominal.subarray(0, k),
       this.slope.subarray(0, k),
       this.slopeSe.subarray(0, k),
@@ -129,6 +183,7 @@ export type SkipReason = 'constant_phenotype' | 'no_variants_in_window';
 
 export interface CisSink {
   nominal?(chr: string, batch: NominalBatch): void;
+  interaction?(chr: string, batch: InteractionBatch): void;
   permutation?(row: PermutationRow): void;
   /** The signals of one phenotype, and the variants the forward pass selected (in order). */
   independent?(phenotypeId: string, rows: IndependentRow[], forward: string[]): void;
@@ -161,6 +216,71 @@ export function emptyRunStats(): CisRunStats {
 }
 
 const NOMINAL_BATCH = 1 << 16;
+const INTERACTION_BATCH = 1 << 14;
+
+/** The residualized interaction terms and, per term, which samples lie at or above its median (tensorQTL). */
+function interactionTerms(task: InteractionTask, n: number, residualizer: Residualizer) {
+  const ni = task.names.length;
+  const i0 = new Float64Array(ni * n);
+  const upper: Uint8Array[] = [];
+  for (let t = 0; t < ni; t++) {
+    const col = Float64Array.from({ length: n }, (_, j) => task.values[j * ni + t]);
+    const sorted = Float64Array.from(col).sort();
+    const median = n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    upper.push(Uint8Array.from(col, (x) => (x >= median ? 1 : 0)));
+    residualizer.residualize(col);
+    i0.set(col, t * n);
+  }
+  return { i0, upper, ni };
+}
+
+/** MAF of the dosages in the samples with mask 1 and in those with mask 0 both reach `mafMin`. */
+function halvesPassMaf(d: Float64Array, mask: Uint8Array, mafMin: number): boolean {
+  const sum = [0, 0];
+  const count = [0, 0];
+  for (let j = 0; j < d.length; j++) {
+    sum[mask[j]] += d[j];
+    count[mask[j]]++;
+  }
+  for (let h = 0; h < 2; h++) {
+    const af = count[h] ? sum[h] / (2 * count[h]) : 0;
+    if (!(Math.min(af, 1 - af) >= mafMin)) return false;
+  }
+  return true;
+}
+
+/** Inverse of a small symmetric positive-definite matrix by Gauss–Jordan with pivoting; undefined if singular. */
+function invertSpd(a: Float64Array, p: number): Float64Array | undefined {
+  const m = Float64Array.from(a);
+  const inv = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) inv[i * p + i] = 1;
+  const scale = Math.max(...Array.from({ length: p }, (_, i) => Math.abs(a[i * p + i])));
+  for (let c = 0; c < p; c++) {
+    let piv = c;
+    for (let r = c + 1; r < p; r++) if (Math.abs(m[r * p + c]) > Math.abs(m[piv * p + c])) piv = r;
+    if (!(Math.abs(m[piv * p + c]) > 1e-12 * scale)) return undefined;
+    if (piv !== c)
+      for (let k = 0; k < p; k++) {
+        [m[c * p + k], m[piv * p + k]] = [m[piv * p + k], m[c * p + k]];
+        [inv[c * p + k], inv[piv * p + k]] = [inv[piv * p + k], inv[c * p + k]];
+      }
+    const d = m[c * p + c];
+    for (let k = 0; k < p; k++) {
+      m[c * p + k] /= d;
+      inv[c * p + k] /= d;
+    }
+    for (let r = 0; r < p; r++) {
+      if (r === c) continue;
+      const f = m[r * p + c];
+      if (f === 0) continue;
+      for (let k = 0; k < p; k++) {
+        m[r * p + k] -= f * m[c * p + k];
+        inv[r * p + k] -= f * inv[c * p + k];
+      }
+    }
+  }
+  return inv;
+}
 
 /** The shuffles of 0…n−1 used for every phenotype (Fisher–Yates from the seed). */
 export function permutationIndices(n: number, p: number, seed: number): Int32Array {
@@ -169,12 +289,7 @@ export function permutationIndices(n: number, p: number, seed: number): Int32Arr
   for (let k = 0; k < p; k++) {
     const perm = out.subarray(k * n, (k + 1) * n);
     for (let i = 0; i < n; i++) perm[i] = i;
-    for (let i = n - 1; i > 0; i--) {
-      const j = Math.floor(rng.uniform() * (i + 1));
-      const t = perm[i];
-      perm[i] = perm[j];
-      perm[j] = t;
-    }
+    rng.shuffle(perm);
   }
   return out;
 }
@@ -209,6 +324,8 @@ export class CisMapper {
   private permY = new Float64Array(0);
   private permR = new Float64Array(0);
   private rBuf = new Float64Array(0);
+  /** Interaction terms residualized on [1, covariates] (terms × n) and each term's upper-half mask. */
+  private readonly interactionTerms: { i0: Float64Array; upper: Uint8Array[]; ni: number } | undefined;
 
   /**
    * `genotypeIndex[j]`: the genotype file's sample index of analysis sample j. `k`: the number of covariate
@@ -228,7 +345,16 @@ export class CisMapper {
     if (tasks.permute || tasks.independent)
       this.perms = permutationIndices(this.n, options.permutations, options.seed);
     this.stats = emptyRunStats();
-    this.window = new GenotypeWindow(reader, genotypeIndex, residualizer, options, this.stats.variants);
+    this.window = new GenotypeWindow(
+      reader,
+      genotypeIndex,
+      residualizer,
+      options,
+      this.stats.variants,
+      4096,
+      tasks.interaction !== undefined, // g·i needs the dosages themselves
+    );
+    if (tasks.interaction) this.interactionTerms = interactionTerms(tasks.interaction, this.n, residualizer);
   }
 
   get backend(): string {
@@ -250,9 +376,13 @@ export class CisMapper {
     const w = this.options.window;
     let chr: string | undefined;
     let batch = new NominalBatch(NOMINAL_BATCH);
+    const effects = 1 + 2 * (this.interactionTerms?.ni ?? 0);
+    let ibatch = new InteractionBatch(this.interactionTerms ? INTERACTION_BATCH : 0, effects);
     const flush = () => {
       if (chr !== undefined && batch.length && sink.nominal) sink.nominal(chr, batch);
       batch = new NominalBatch(NOMINAL_BATCH);
+      if (chr !== undefined && ibatch.length && sink.interaction) sink.interaction(chr, ibatch);
+      ibatch = new InteractionBatch(this.interactionTerms ? INTERACTION_BATCH : 0, effects);
     };
     const y = new Float64Array(n);
     for (let idx = 0; idx < rows.length; idx++) {
@@ -311,6 +441,12 @@ export class CisMapper {
           batch.slopeSe[b] = s.slopeSe;
         }
       }
+      if (this.interactionTerms && sink.interaction) {
+        this.interaction(id, tss, view, y, yNorm, () => {
+          if (ibatch.length === ibatch.capacity) flush();
+          return ibatch;
+        });
+      }
       if (this.tasks.permute && sink.permutation) {
         const scan = this.scan(view, raw, this.residualizer, y, yNorm);
         sink.permutation(this.permutationRow(id, tss, view, scan, this.dof));
@@ -322,6 +458,82 @@ export class CisMapper {
       sink.progress?.(idx + 1);
     }
     flush();
+  }
+
+  /**
+   * tensorQTL's interaction model for every variant of the window that passes the MAF filter in both halves of
+   * each term's median split: by Frisch–Waugh–Lovell, y, g, i and g·i residualized on [1, covariates], then the
+   * OLS of ŷ on [ĝ, î, (g·i)^] (1 + 2·terms columns); dof = n − 2 − k − 2·terms, as tensorQTL (the full OLS
+   * y ~ 1 + covariates + g + i + g·i).
+   */
+  private interaction(
+    id: string,
+    tss: number,
+    view: WindowView,
+    y: Float64Array,
+    yNorm: number,
+    batch: () => InteractionBatch,
+  ): void {
+    const n = this.n;
+    const it = this.interactionTerms!;
+    const ni = it.ni;
+    const p = 1 + 2 * ni;
+    const win = this.window;
+    const raw = win.raw!;
+    const dof = this.dofWith(2 * ni);
+    const mafMin = this.tasks.interaction!.mafMin;
+    const X = new Float64Array(p * n);
+    const yr = Float64Array.from(y, (v) => v * yNorm);
+    let yy = 0;
+    for (let j = 0; j < n; j++) yy += yr[j] * yr[j];
+    for (let t = 0; t < ni; t++) X.set(it.i0.subarray(t * n, (t + 1) * n), (1 + t) * n);
+    const xtx = new Float64Array(p * p);
+    const xty = new Float64Array(p);
+    for (let v = 0; v < view.V; v++) {
+      const row = view.first + v;
+      const d = raw.subarray(row * n, (row + 1) * n);
+      if (mafMin > 0 && !it.upper.every((mask) => halvesPassMaf(d, mask, mafMin))) continue;
+      const s = view.norm[v];
+      for (let j = 0; j < n; j++) X[j] = view.g[v * n + j] * s;
+      for (let t = 0; t < ni; t++) {
+        const off = (1 + ni + t) * n;
+        const iv = this.tasks.interaction!.values;
+        for (let j = 0; j < n; j++) X[off + j] = d[j] * iv[j * ni + t];
+        this.residualizer.residualize(X, off);
+      }
+      for (let a = 0; a < p; a++) {
+        for (let b = a; b < p; b++) xtx[a * p + b] = xtx[b * p + a] = dot(X, a * n, X, b * n, n);
+        xty[a] = dot(X, a * n, yr, 0, n);
+      }
+      const inv = invertSpd(xtx, p);
+      const out = batch();
+      const k = out.length++;
+      out.phenotypeId.push(id);
+      out.variantId.push(win.id[row]);
+      out.startDistance[k] = win.pos[row] - tss;
+      out.af[k] = win.af[row];
+      out.maSamples[k] = win.maSamples[row];
+      out.maCount[k] = win.maCount[row];
+      if (!inv) {
+        out.stats.fill(NaN, k * p * 3, (k + 1) * p * 3);
+        continue;
+      }
+      let rss = yy;
+      const beta = new Float64Array(p);
+      for (let a = 0; a < p; a++) {
+        let s2 = 0;
+        for (let b = 0; b < p; b++) s2 += inv[a * p + b] * xty[b];
+        beta[a] = s2;
+        rss -= s2 * xty[a];
+      }
+      for (let a = 0; a < p; a++) {
+        const se = Math.sqrt((inv[a * p + a] * Math.max(rss, 0)) / dof);
+        const o = (k * p + a) * 3;
+        out.stats[o] = tPvalue(beta[a] / se, dof);
+        out.stats[o + 1] = beta[a];
+        out.stats[o + 2] = se;
+      }
+    }
   }
 
   /**

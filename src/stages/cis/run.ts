@@ -11,7 +11,7 @@ import type { InputErrorContext } from '../../io/errors.js';
 import { openGenotypes } from '../../io/genotypes/index.js';
 import { Residualizer } from '../../linalg/residualize.js';
 import { BUNDLED } from '../../runner/bundle.js';
-import { CisMapper, NominalBatch, countedThrough, emptyRunStats } from './index.js';
+import { CisMapper, InteractionBatch, NominalBatch, countedThrough, emptyRunStats } from './index.js';
 import type {
   CisOptions,
   CisPhenotypes,
@@ -19,6 +19,7 @@ import type {
   CisSink,
   CisTasks,
   IndependentRow,
+  InteractionTask,
   PermutationRow,
   SkipReason,
 } from './index.js';
@@ -63,6 +64,7 @@ interface TasksMessage {
   nominal?: boolean;
   permute?: boolean;
   independent?: { phenotypes: string[]; threshold: number };
+  interaction?: InteractionTask;
 }
 
 export interface WorkerInit {
@@ -78,6 +80,7 @@ export interface WorkerInit {
 
 export type WorkerEvent =
   | { type: 'nominal'; chr: string; batch: NominalBatch }
+  | { type: 'interaction'; chr: string; batch: InteractionBatch }
   | { type: 'permutation'; row: PermutationRow }
   | { type: 'independent'; id: string; rows: IndependentRow[]; forward: string[] }
   | { type: 'skipped'; id: string; reason: SkipReason };
@@ -104,6 +107,7 @@ function tasksToMessage(t: CisTasks): TasksMessage {
       phenotypes: [...t.independent.phenotypes],
       threshold: t.independent.threshold,
     },
+    interaction: t.interaction,
   };
 }
 
@@ -115,6 +119,7 @@ export function tasksFromMessage(t: TasksMessage): CisTasks {
       phenotypes: new Set(t.independent.phenotypes),
       threshold: t.independent.threshold,
     },
+    interaction: t.interaction,
   };
 }
 
@@ -138,6 +143,7 @@ export function addStats(a: CisRunStats, b: CisRunStats): void {
 /** Delivers one worker event to the sink. */
 function deliver(sink: CisSink, e: WorkerEvent): void {
   if (e.type === 'nominal') sink.nominal?.(e.chr, e.batch);
+  else if (e.type === 'interaction') sink.interaction?.(e.chr, e.batch);
   else if (e.type === 'permutation') sink.permutation?.(e.row);
   else if (e.type === 'independent') sink.independent?.(e.id, e.rows, e.forward);
   else sink.skipped(e.id, e.reason);
@@ -285,7 +291,18 @@ async function runOnWorkers(
           return;
         }
         if ('event' in m) {
-          const e = m.event.type === 'nominal' ? { ...m.event, batch: reviveBatch(m.event.batch) } : m.event;
+          const e =
+            m.event.type === 'nominal'
+              ? { ...m.event, batch: reviveBatch(m.event.batch) }
+              : m.event.type === 'interaction'
+                ? {
+                    ...m.event,
+                    batch: Object.setPrototypeOf(
+                      m.event.batch,
+                      InteractionBatch.prototype,
+                    ) as InteractionBatch,
+                  }
+                : m.event;
           if (m.slice === head) deliver(sink, e);
           else {
             const list = pending.get(m.slice) ?? [];

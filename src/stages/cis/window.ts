@@ -80,6 +80,7 @@ export function prepareVariant(
   residualizer: Residualizer,
   filter: VariantFilterOptions,
   x: Float64Array,
+  raw?: Float64Array,
 ): PreparedVariant {
   const n = genotypeIndex.length;
   // one pass: gather the analysis samples, sum, sum of squares; impute only when calls are missing
@@ -107,6 +108,7 @@ export function prepareVariant(
   out.maSamples = ms;
   out.maCount = mc;
   if (ms < filter.maSamplesMin) return { ...out, status: 'belowMaf' };
+  raw?.set(x); // the imputed dosages, for models that need more than the residual (interaction, burden)
   residualizer.residualize(x);
   let nn = 0;
   for (let j = 0; j < n; j++) nn += x[j] * x[j];
@@ -124,6 +126,8 @@ export class GenotypeWindow {
   maCount: Int32Array;
   /** Norm of the residualized genotype before scaling (for the slope). */
   norm: Float64Array;
+  /** With `keepRaw`: row v's imputed dosages before residualizing, at raw[v·n … (v+1)·n). */
+  raw: Float64Array | undefined;
   id: string[] = [];
   head = 0;
   tail = 0;
@@ -147,10 +151,12 @@ export class GenotypeWindow {
     private readonly filter: VariantFilterOptions,
     readonly counts: VariantCounts = emptyVariantCounts(),
     capacity = 4096,
+    keepRaw = false,
   ) {
     const n = genotypeIndex.length;
     this.x = new Float64Array(n);
     this.g = new Float64Array(capacity * n);
+    if (keepRaw) this.raw = new Float64Array(capacity * n);
     this.pos = new Int32Array(capacity);
     this.af = new Float64Array(capacity);
     this.maSamples = new Int32Array(capacity);
@@ -220,6 +226,7 @@ export class GenotypeWindow {
     const live = this.tail - this.head;
     if (this.head > 0 && live + more <= cap / 2) {
       this.g.copyWithin(0, this.head * n, this.tail * n);
+      this.raw?.copyWithin(0, this.head * n, this.tail * n);
       for (const a of [this.pos, this.af, this.maSamples, this.maCount, this.norm])
         a.copyWithin(0, this.head, this.tail);
       this.id = this.id.slice(this.head, this.tail);
@@ -234,6 +241,7 @@ export class GenotypeWindow {
       return b;
     };
     this.g = grow(this.g, n);
+    if (this.raw) this.raw = grow(this.raw, n);
     this.pos = grow(this.pos);
     this.af = grow(this.af);
     this.maSamples = grow(this.maSamples);
@@ -267,6 +275,7 @@ export class GenotypeWindow {
           this.residualizer,
           this.filter,
           x,
+          this.raw?.subarray(this.tail * n, (this.tail + 1) * n),
         );
         if (prep.status !== 'ok') {
           reject(prep.status);

@@ -39,6 +39,7 @@ port.on('message', (msg: { init: WorkerInit } | SliceRequest) => {
         {
           nominal: (chr, batch) =>
             post({ slice: req.slice, event: { type: 'nominal', chr, batch } }, buffersOf(batch)),
+          interaction: (chr, batch) => post({ slice: req.slice, event: { type: 'interaction', chr, batch } }),
           permutation: (row) => post({ slice: req.slice, event: { type: 'permutation', row } }),
           independent: (id, rows, forward) =>
             post({ slice: req.slice, event: { type: 'independent', id, rows, forward } }),
