@@ -11,9 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeIndexedBed } from '../src/io/tabix.js';
-import { Rng } from '../src/runner/random.js';
-import { simulatedSampleIds, writeSimulatedVcf } from '../src/runner/simulate-genotypes.js';
+import { simulateCohort } from './simulate-cohort.js';
 import { timed } from './timing.js';
 
 function main(): void {
@@ -31,15 +29,9 @@ function main(): void {
   const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'qtlflow.mjs');
   const dir = mkdtempSync(join(tmpdir(), 'qtlflow-bench-scaling-'));
   try {
-    const vcf = join(dir, 'genotypes.vcf.gz');
     const t0 = process.hrtime.bigint();
-    writeSimulatedVcf(
-      vcf,
-      `${vcf}.tbi`,
-      { samples, chromosomes: [{ name: 'chr1', length, variants }], seed: 1 },
-      { level: 1 },
-    );
-    const ids = simulatedSampleIds(samples);
+    const cohort = simulateCohort(dir, samples, variants, length);
+    const vcf = cohort.vcf;
     console.log(
       `simulated ${samples} samples × ${variants} variants in ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s`,
     );
@@ -50,15 +42,7 @@ function main(): void {
     );
     console.log('\nphenotypes  mode     wall s   CPU s   peak RSS MB   pairs/s (nominal) or phenotypes/s');
     for (const G of geneCounts) {
-      // null phenotypes at evenly spread TSSs (the work per phenotype does not depend on the values)
-      const rng = new Rng(G);
-      const lines = [['#chr', 'start', 'end', 'phenotype_id', ...ids].join('\t')];
-      for (let g = 0; g < G; g++) {
-        const tss = Math.floor(1_000_000 + ((length - 2_000_000) * (g + 0.5)) / G);
-        lines.push(['chr1', tss - 1, tss, `P${g + 1}`, ...ids.map(() => rng.normal().toFixed(4))].join('\t'));
-      }
-      const bed = join(dir, `phenotypes${G}.bed.gz`);
-      writeIndexedBed(bed, `${bed}.tbi`, lines);
+      const bed = cohort.phenotypes(G);
       for (const mode of ['nominal', 'permute']) {
         const out = join(dir, `out${G}${mode}`);
         const r = timed(process.execPath, [
