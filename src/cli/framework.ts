@@ -36,6 +36,31 @@ export function withCommonOptions<T>(y: Argv<T>): Argv<T & CommonArgs> {
     }) as Argv<T & CommonArgs>;
 }
 
+export interface MappingInputArgs {
+  genotypes: string;
+  phenotypes: string;
+  covariates?: string;
+}
+
+/** The inputs of the stages that model phenotypes on genotypes with covariates (cis, trans, rare). */
+export function withMappingInputs<T>(y: Argv<T>): Argv<T & MappingInputArgs> {
+  return y
+    .option('genotypes', {
+      type: 'string',
+      demandOption: true,
+      describe: 'Genotypes: VCF.gz, PLINK, BGEN, .pgen or genotype Parquet',
+    })
+    .option('phenotypes', {
+      type: 'string',
+      demandOption: true,
+      describe: 'Phenotypes: BED(.gz) (#chr start end id samples…) or phenotypes Parquet',
+    })
+    .option('covariates', {
+      type: 'string',
+      describe: 'Covariates: Parquet (sample_id + columns) or text (id samples…, one row per covariate)',
+    }) as Argv<T & MappingInputArgs>;
+}
+
 export interface StageContext {
   log: Logger;
   outputs: OutputSet;

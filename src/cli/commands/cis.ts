@@ -26,7 +26,7 @@ import { CisWorkerPool, runCis } from '../../stages/cis/run.js';
 import type { CisJob, CisRunResult } from '../../stages/cis/run.js';
 import { independentTable, permutationTable, significance } from '../../stages/cis/tables.js';
 import type { Significance } from '../../stages/cis/tables.js';
-import { runStage, stageParams, withCommonOptions } from '../framework.js';
+import { runStage, stageParams, withCommonOptions, withMappingInputs } from '../framework.js';
 import type { CommonArgs, StageContext } from '../framework.js';
 
 export type CisMode = 'nominal' | 'permute' | 'independent';
@@ -65,21 +65,7 @@ export function parseChunk(text: string): [number, number] {
 
 function builder(y: Argv): Argv<CisArgs> {
   return withCommonOptions(
-    y
-      .option('genotypes', {
-        type: 'string',
-        demandOption: true,
-        describe: 'Genotypes: VCF.gz, PLINK, BGEN, .pgen or genotype Parquet',
-      })
-      .option('phenotypes', {
-        type: 'string',
-        demandOption: true,
-        describe: 'Phenotypes: BED(.gz) (#chr start end id samples…) or phenotypes Parquet',
-      })
-      .option('covariates', {
-        type: 'string',
-        describe: 'Covariates: Parquet (sample_id + columns) or text (id samples…, one row per covariate)',
-      })
+    withMappingInputs(y)
       .option('mode', {
         choices: ['nominal', 'permute', 'independent'] as const,
         demandOption: true,

@@ -10,7 +10,7 @@ import { RARE, VARIANT_ANNOTATION_SCHEMA } from '../../io/results.js';
 import { RareMapper } from '../../stages/rare/index.js';
 import type { AnnotationSource, BurdenAgg, RareRow, RareTest } from '../../stages/rare/index.js';
 import { readAssociationInputs } from '../analysis-inputs.js';
-import { runStage, stageParams, withCommonOptions } from '../framework.js';
+import { runStage, stageParams, withCommonOptions, withMappingInputs } from '../framework.js';
 import type { CommonArgs, StageContext } from '../framework.js';
 
 export interface RareArgs extends CommonArgs {
@@ -31,18 +31,7 @@ export interface RareArgs extends CommonArgs {
 
 function builder(y: Argv): Argv<RareArgs> {
   return withCommonOptions(
-    y
-      .option('genotypes', {
-        type: 'string',
-        demandOption: true,
-        describe: 'Genotypes (any format import reads)',
-      })
-      .option('phenotypes', {
-        type: 'string',
-        demandOption: true,
-        describe: 'Phenotypes: BED(.gz) or phenotypes Parquet',
-      })
-      .option('covariates', { type: 'string', describe: 'Covariates: Parquet or text (id samples…)' })
+    withMappingInputs(y)
       .option('annotations', {
         type: 'string',
         describe:

@@ -11,7 +11,7 @@ import { TransMapper } from '../../stages/trans/index.js';
 import type { TransBatch, TransTopRow } from '../../stages/trans/index.js';
 import { estimatePi0, qvalues } from '../../stats/qvalue.js';
 import { readAssociationInputs } from '../analysis-inputs.js';
-import { runStage, stageParams, withCommonOptions } from '../framework.js';
+import { runStage, stageParams, withCommonOptions, withMappingInputs } from '../framework.js';
 import type { CommonArgs, StageContext } from '../framework.js';
 
 export interface TransArgs extends CommonArgs {
@@ -30,18 +30,7 @@ export interface TransArgs extends CommonArgs {
 
 function builder(y: Argv): Argv<TransArgs> {
   return withCommonOptions(
-    y
-      .option('genotypes', {
-        type: 'string',
-        demandOption: true,
-        describe: 'Genotypes (any format import reads)',
-      })
-      .option('phenotypes', {
-        type: 'string',
-        demandOption: true,
-        describe: 'Phenotypes: BED(.gz) or Parquet',
-      })
-      .option('covariates', { type: 'string', describe: 'Covariates: Parquet or text (id samples…)' })
+    withMappingInputs(y)
       .option('out', { type: 'string', demandOption: true, describe: 'Output prefix' })
       .option('pval-threshold', { type: 'number', default: 1e-5, describe: 'Report pairs with p ≤ X' })
       .option('cis-exclude', {
