@@ -183,46 +183,78 @@ export interface BgzfBlock {
 export function* readBgzfBlocks(path: string): Generator<BgzfBlock> {
   const fd = openSync(path, 'r');
   try {
-    const size = fstatSync(fd).size;
-    const header = Buffer.alloc(HEADER_BYTES);
-    let coffset = 0;
-    const bad = (what: string): never => {
-      throw new InputError(`not a BGZF file: ${what} at byte ${coffset}`, {
-        file: path,
-        expected: 'gzip members with the BC extra field (bgzip output)',
-        hint: 'Recompress with `bgzip` (plain gzip cannot be indexed)',
-      });
-    };
-    while (coffset < size) {
-      if (readSync(fd, header, 0, HEADER_BYTES, coffset) !== HEADER_BYTES) bad('truncated block header');
-      if (header[0] !== 0x1f || header[1] !== 0x8b || header[2] !== 8 || (header[3] & 4) === 0)
-        bad('no gzip member with an extra field');
-      const xlen = header.readUInt16LE(10);
-      // the BC subfield is the first one in every writer we know; look through the others if not
+    yield* bgzfBlocksOf(fd, path, 0, Infinity);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The members of an open BGZF file from the one at file offset `from` through the one at `through`. */
+function* bgzfBlocksOf(fd: number, path: string, from: number, through: number): Generator<BgzfBlock> {
+  const size = fstatSync(fd).size;
+  const header = Buffer.alloc(HEADER_BYTES);
+  let coffset = from;
+  const bad = (what: string): never => {
+    throw new InputError(`not a BGZF file: ${what} at byte ${coffset}`, {
+      file: path,
+      expected: 'gzip members with the BC extra field (bgzip output)',
+      hint: 'Recompress with `bgzip` (plain gzip cannot be indexed)',
+    });
+  };
+  while (coffset < size && coffset <= through) {
+    if (readSync(fd, header, 0, HEADER_BYTES, coffset) !== HEADER_BYTES) bad('truncated block header');
+    if (header[0] !== 0x1f || header[1] !== 0x8b || header[2] !== 8 || (header[3] & 4) === 0)
+      bad('no gzip member with an extra field');
+    const xlen = header.readUInt16LE(10);
+    // the BC subfield is the first one in every writer we know; look through the others if not
+    let bsize = -1;
+    if (xlen === 6 && header[12] === 66 && header[13] === 67 && header.readUInt16LE(14) === 2)
+      bsize = header.readUInt16LE(16) + 1;
+    else {
       const extra = Buffer.alloc(xlen);
       if (readSync(fd, extra, 0, xlen, coffset + 12) !== xlen) bad('truncated extra field');
-      let bsize = -1;
       for (let p = 0; p + 4 <= xlen;) {
         const slen = extra.readUInt16LE(p + 2);
         if (extra[p] === 66 && extra[p + 1] === 67 && slen === 2) bsize = extra.readUInt16LE(p + 4) + 1;
         p += 4 + slen;
       }
-      if (bsize < 0) bad('no BC subfield');
-      const block = Buffer.alloc(bsize);
-      if (readSync(fd, block, 0, bsize, coffset) !== bsize) bad('truncated block');
-      const cdata = block.subarray(12 + xlen, bsize - FOOTER_BYTES);
-      let data: Buffer;
-      try {
-        data = inflateRawSync(cdata);
-      } catch (e) {
-        return bad(`corrupt deflate data (${(e as Error).message})`);
-      }
-      if (data.length !== block.readUInt32LE(bsize - 4) || crc32(data) !== block.readUInt32LE(bsize - 8))
-        bad('CRC or size mismatch');
-      yield { coffset, size: bsize, data };
-      coffset += bsize;
     }
-  } finally {
-    closeSync(fd);
+    if (bsize < 0) bad('no BC subfield');
+    const block = Buffer.allocUnsafe(bsize);
+    if (readSync(fd, block, 0, bsize, coffset) !== bsize) bad('truncated block');
+    const cdata = block.subarray(12 + xlen, bsize - FOOTER_BYTES);
+    let data: Buffer;
+    try {
+      data = inflateRawSync(cdata);
+    } catch (e) {
+      return bad(`corrupt deflate data (${(e as Error).message})`);
+    }
+    if (data.length !== block.readUInt32LE(bsize - 4) || crc32(data) !== block.readUInt32LE(bsize - 8))
+      bad('CRC or size mismatch');
+    yield { coffset, size: bsize, data };
+    coffset += bsize;
   }
+}
+
+/**
+ * The uncompressed bytes between two virtual offsets of an open BGZF file, [beg, end) (an index chunk), in
+ * one buffer (members inflated with node:zlib), and the compressed bytes read for them.
+ */
+export function readBgzfRange(
+  fd: number,
+  path: string,
+  beg: number,
+  end: number,
+): { data: Buffer; compressed: number } {
+  const first = blockOffset(beg);
+  const last = blockOffset(end);
+  const parts: Buffer[] = [];
+  let compressed = 0;
+  for (const b of bgzfBlocksOf(fd, path, first, last)) {
+    compressed += b.size;
+    const from = b.coffset === first ? beg - first * 65536 : 0;
+    const to = b.coffset === last ? end - last * 65536 : b.data.length;
+    if (to > from) parts.push(b.data.subarray(from, to));
+  }
+  return { data: parts.length === 1 ? parts[0] : Buffer.concat(parts), compressed };
 }

@@ -1,5 +1,5 @@
 /**
- * Tabix (.tbi) index writer for position-sorted, BGZF-compressed text (VCF, BED). Reading is @gmod/tabix's job.
+ * Tabix (.tbi) index writer and reader for position-sorted, BGZF-compressed text (VCF, BED).
  *
  * The layout is the tabix format (htslib `tabix.pdf`): the UCSC binning scheme (reg2bin over 16 kb … 512 Mb
  * bins, 5 levels), a linear index of 16 kb windows, and the pseudo-bin 37450 holding each sequence's first and
@@ -9,7 +9,8 @@
  * linear windows filled from the next one), so an index built here lists the same bins, chunks and windows
  * as `tabix -p vcf|bed` on the same file. No npm package writes .tbi (@gmod/tabix only reads), hence this module.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { InputError } from './errors.js';
 import { BgzfWriter, bgzfCompress, blockOffset, readBgzfBlocks } from './bgzf.js';
 
@@ -474,5 +475,141 @@ function* textLines(text: string): Generator<string> {
     if (nl < 0) nl = text.length;
     yield text.slice(s, nl > s && text[nl - 1] === '\r' ? nl - 1 : nl);
     s = nl + 1;
+  }
+}
+
+/** bins overlapping the 0-based half-open [beg, end) (SAM spec §5.3, htslib `reg2bins`), every level. */
+export function reg2bins(beg: number, end: number): number[] {
+  const out = [0];
+  end -= 1;
+  for (let level = 1; level <= N_LEVELS; level++) {
+    const shift = MIN_SHIFT + 3 * (N_LEVELS - level);
+    const first = binFirst(level);
+    for (let b = first + (beg >> shift); b <= first + (end >> shift); b++) out.push(b);
+  }
+  return out;
+}
+
+/**
+ * A .tbi index read back (the layout `TabixIndexBuilder.finish` writes), answering region queries with the
+ * chunks of virtual offsets to read, as htslib's `hts_itr_query` does: the chunks of every bin overlapping the
+ * region, less those ending before the linear index's offset for its start, sorted and merged. Region reads
+ * go through this rather than @gmod/tabix, which inflates in WebAssembly (loaded through a data: URL fetch,
+ * i.e. Node's whole fetch stack, in every worker thread) and hands each record back as a JS string that the
+ * byte-level genotype decoder would have to encode again.
+ */
+export class TabixIndexReader {
+  readonly names: string[];
+  readonly preset: TabixPreset;
+  private readonly seqs: { bins: Map<number, number[]>; linear: number[] }[] = [];
+  private readonly tid: Map<string, number>;
+
+  private constructor(
+    readonly path: string,
+    b: Buffer,
+  ) {
+    let o = 0;
+    const bad = (what: string): never => {
+      throw new InputError(`not a tabix index: ${what}`, {
+        file: path,
+        hint: 'Re-create it with `tabix -f -p vcf FILE` (or -p bed)',
+      });
+    };
+    const need = (k: number) => {
+      if (o + k > b.length) bad(`truncated at byte ${o}`);
+    };
+    const i32 = () => {
+      need(4);
+      const v = b.readInt32LE(o);
+      o += 4;
+      return v;
+    };
+    const u64 = () => {
+      need(8);
+      const lo = b.readUInt32LE(o);
+      const hi = b.readUInt32LE(o + 4);
+      o += 8;
+      if (hi >= 2 ** 21) bad('a virtual offset beyond 128 GiB of compressed data');
+      return hi * 2 ** 32 + lo;
+    };
+    if (b.length < 4 || b.toString('latin1', 0, 4) !== 'TBI\x01') bad("no 'TBI\\1' magic");
+    o = 4;
+    const nRef = i32();
+    const format = i32();
+    const seqCol = i32();
+    const begCol = i32();
+    const endCol = i32();
+    const meta = String.fromCharCode(i32());
+    const skip = i32();
+    this.preset = { format, seqCol, begCol, endCol, meta, skip };
+    const lNames = i32();
+    need(lNames);
+    this.names = b
+      .toString('latin1', o, o + lNames)
+      .split('\0')
+      .slice(0, nRef);
+    o += lNames;
+    if (this.names.length !== nRef) bad(`${nRef} sequences but ${this.names.length} names`);
+    for (let r = 0; r < nRef; r++) {
+      const bins = new Map<number, number[]>();
+      const nBin = i32();
+      for (let k = 0; k < nBin; k++) {
+        need(4);
+        const bin = b.readUInt32LE(o);
+        o += 4;
+        const nChunk = i32();
+        const list: number[] = [];
+        for (let c = 0; c < nChunk; c++) list.push(u64(), u64());
+        bins.set(bin, list);
+      }
+      const nIntv = i32();
+      const linear: number[] = [];
+      for (let k = 0; k < nIntv; k++) linear.push(u64());
+      this.seqs.push({ bins, linear });
+    }
+    this.tid = new Map(this.names.map((n, i) => [n, i]));
+  }
+
+  /** Reads and parses a .tbi (BGZF-compressed, as tabix writes it). */
+  static open(path: string): TabixIndexReader {
+    let raw: Buffer;
+    try {
+      raw = gunzipSync(readFileSync(path));
+    } catch (e) {
+      throw new InputError(`cannot read the tabix index (${(e as Error).message})`, {
+        file: path,
+        hint: 'Re-create it with `tabix -f -p vcf FILE` (or -p bed)',
+      });
+    }
+    return new TabixIndexReader(path, raw);
+  }
+
+  /**
+   * The chunks [beg, end) of virtual offsets that hold every record of `name` overlapping the 0-based
+   * half-open region [beg, end), sorted and non-overlapping (empty when the sequence is not indexed).
+   */
+  chunks(name: string, beg: number, end: number): [number, number][] {
+    const t = this.tid.get(name);
+    if (t === undefined) return [];
+    const seq = this.seqs[t];
+    beg = Math.max(0, beg);
+    end = Math.min(TBI_MAX_POS, end);
+    if (end <= beg) return [];
+    const lin = seq.linear;
+    const minOff = lin.length ? lin[Math.min(beg >> MIN_SHIFT, lin.length - 1)] : 0;
+    const found: [number, number][] = [];
+    for (const bin of reg2bins(beg, end)) {
+      const list = seq.bins.get(bin);
+      if (!list) continue;
+      for (let i = 0; i < list.length; i += 2) if (list[i + 1] > minOff) found.push([list[i], list[i + 1]]);
+    }
+    found.sort((a, b) => a[0] - b[0]);
+    const out: [number, number][] = [];
+    for (const c of found) {
+      const last = out[out.length - 1];
+      if (last && c[0] <= last[1]) last[1] = Math.max(last[1], c[1]);
+      else out.push([Math.max(c[0], minOff), c[1]]);
+    }
+    return out;
   }
 }

@@ -3,14 +3,18 @@
  * windows and pseudo-bin counts `tabix -p vcf|bed` writes; `tabix -l` and `tabix file region` read it, and
  * region queries through htslib and @gmod/tabix return the lines that overlap the region in the text,
  * including regions at the 16 kb / 128 kb / 1 Mb / 8 Mb / 64 Mb bin boundaries and on several chromosomes.
+ * The project's own .tbi reader (TabixIndexReader + readBgzfRange) returns the same lines as htslib for
+ * indexes written here and by `tabix`, over BGZF blocks cut by this writer and by bgzip.
  */
-import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TabixIndexedFile } from '@gmod/tabix';
+import { readBgzfRange } from '../../src/io/bgzf.js';
 import { InputError } from '../../src/io/errors.js';
 import {
   indexBgzfFile,
   reg2bin,
+  TabixIndexReader,
   TABIX_BED,
   TABIX_VCF,
   writeIndexedBed,
@@ -282,4 +286,77 @@ test('malformed lines are InputErrors with the line: bad position, too few colum
     ),
   );
   expect(e.describe()).toMatch(/bad\.vcf\.gz:3: position 9 on 'chr1' comes after 10/);
+});
+
+/** The lines TabixIndexReader's chunks hold that overlap the 1-based region, in file order. */
+function readerLines(
+  path: string,
+  tbi: string,
+  chr: string,
+  start: number,
+  end: number,
+  records: Interval[],
+) {
+  const index = TabixIndexReader.open(tbi);
+  const fd = openSync(path, 'r');
+  const lines = new Set<string>();
+  let chunks = 0;
+  try {
+    for (const [beg, stop] of index.chunks(chr, start - 1, end)) {
+      chunks++;
+      const text = readBgzfRange(fd, path, beg, stop).data.toString('latin1');
+      for (const line of text.split('\n')) if (line) lines.add(line);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const got = records.filter((r) => lines.has(r.line) && r.chr === chr && r.beg < end && r.end > start - 1);
+  return { lines: got.map((r) => r.line), chunks };
+}
+
+test('the .tbi reader: every region (bin boundaries, END intervals, past the end) gives the lines tabix gives', () => {
+  const text = join(dir, 'reader.vcf');
+  writeFileSync(text, vcf.lines.join('\n') + '\n');
+  runTool('bgzip', ['-f', text]);
+  runTool('tabix', ['-f', '-p', 'vcf', `${text}.gz`]);
+  const index = TabixIndexReader.open(`${ours}.tbi`);
+  expect(index.names).toEqual(['chr1', 'chr2', 'chrX']);
+  expect(index.preset).toEqual(TABIX_VCF);
+  let nonEmpty = 0;
+  // our file and index; and bgzip's blocks with tabix's index
+  for (const [path, tbi] of [
+    [ours, `${ours}.tbi`],
+    [`${text}.gz`, `${text}.gz.tbi`],
+  ]) {
+    for (const [chr, s, e] of REGIONS) {
+      const expected = overlapping(vcf.records, chr, s, e);
+      expect(
+        runTool('tabix', [path, `${chr}:${s}-${e}`])
+          .split('\n')
+          .filter(Boolean),
+      ).toEqual(expected);
+      const got = readerLines(path, tbi, chr, s, e, vcf.records);
+      expect(got.lines).toEqual(expected);
+      if (expected.length) nonEmpty++;
+    }
+  }
+  expect(nonEmpty).toBeGreaterThan(16);
+  expect(TabixIndexReader.open(`${ours}.tbi`).chunks('chrUn', 1, 1000)).toEqual([]);
+});
+
+test('the .tbi reader on a region cuts chunks by the linear index, and reads less than the whole file', () => {
+  const whole = readerLines(ours, `${ours}.tbi`, 'chr2', 1, 200_000_000, vcf.records);
+  const part = readerLines(ours, `${ours}.tbi`, 'chr2', 8388600, 8388700, vcf.records);
+  expect(part.lines.length).toBeLessThan(whole.lines.length / 10);
+  const index = TabixIndexReader.open(`${ours}.tbi`);
+  const chunks = index.chunks('chr2', 8388599, 8388700);
+  for (let i = 1; i < chunks.length; i++) expect(chunks[i][0]).toBeGreaterThan(chunks[i - 1][1]);
+});
+
+test('a file that is not a tabix index is an InputError naming it', () => {
+  const e = inputError(() => TabixIndexReader.open(ours)); // BGZF, but VCF text inside
+  expect(e.describe()).toMatch(/ours\.vcf\.gz.*not a tabix index/);
+  const plain = join(dir, 'plain.tbi');
+  writeFileSync(plain, 'not gzip');
+  expect(inputError(() => TabixIndexReader.open(plain)).describe()).toMatch(/cannot read the tabix index/);
 });

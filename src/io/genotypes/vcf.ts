@@ -1,12 +1,14 @@
 /**
- * VCF reader (plain, gzip or BGZF; region queries through a tabix .tbi or .csi index with @gmod/tabix).
+ * VCF reader (plain, gzip or BGZF; region queries through a tabix .tbi index read here (src/io/tabix.ts), or a
+ * .csi index with @gmod/tabix).
  * Dosages are the FORMAT/DS value when the record has one, else the count of non-reference alleles in GT
  * (phased or unphased; a haploid call counts 0/1). The per-sample field decoding is hand-written: it runs for
  * every genotype of the file and a general VCF parser allocates an object per sample.
  */
 import { existsSync, statSync, openSync, readSync, closeSync } from 'node:fs';
-import type { TabixIndexedFile } from '@gmod/tabix';
+import { readBgzfRange } from '../bgzf.js';
 import { InputError } from '../errors.js';
+import { TabixIndexReader } from '../tabix.js';
 import { canonicalChrom } from '../genome.js';
 import { readLineBatches, readLines } from '../text.js';
 import { all, inRegions } from './filters.js';
@@ -76,11 +78,65 @@ function gtDosage(
   return missing ? NaN : ploidy === 1 ? count * haploidScale : count;
 }
 
-/** A local file handle that counts the bytes read through it (created when a region query needs the index). */
-async function countingFile(
-  path: string,
-): Promise<{ handle: import('generic-filehandle2').GenericFilehandle; bytes: () => number }> {
-  const { LocalFile } = await import('generic-filehandle2');
+/** Region access to an indexed VCF: the sequence names and the records overlapping a region, as bytes. */
+interface RegionIndex {
+  names: string[];
+  /** Calls `line` with b[s, e) for each record of `name` that may overlap [start, end] (1-based, inclusive). */
+  lines(
+    name: string,
+    start: number,
+    end: number,
+    line: (b: Buffer, s: number, e: number) => void,
+  ): Promise<void>;
+  /** Compressed bytes read so far. */
+  bytesRead(): number;
+}
+
+/** A .tbi index: chunks from TabixIndexReader, members inflated by node:zlib, records walked as bytes. */
+function tbiIndex(path: string, tbi: string): RegionIndex {
+  const index = TabixIndexReader.open(tbi);
+  let bytes = 0;
+  return {
+    names: index.names,
+    bytesRead: () => bytes,
+    lines: async (name, start, end, line) => {
+      const chunks = index.chunks(name, start - 1, end);
+      if (!chunks.length) return;
+      const nameBytes = Buffer.from(name, 'latin1');
+      const fd = openSync(path, 'r');
+      try {
+        for (const [beg, stop] of chunks) {
+          const { data: b, compressed } = readBgzfRange(fd, path, beg, stop);
+          bytes += compressed;
+          for (let s = 0; s < b.length;) {
+            let e = b.indexOf(10, s);
+            if (e < 0) e = b.length;
+            const next = e + 1;
+            if (e > s && b[e - 1] === 13) e--;
+            // records of this sequence only (a chunk is the sequence's, but check as htslib does)
+            if (
+              e > s &&
+              b[s] !== 35 &&
+              b[s + nameBytes.length] === 9 &&
+              b.compare(nameBytes, 0, nameBytes.length, s, s + nameBytes.length) === 0
+            )
+              line(b, s, e);
+            s = next;
+          }
+        }
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+}
+
+/** A .csi index through @gmod/tabix (records come back as strings). */
+async function csiIndex(path: string, csi: string): Promise<RegionIndex> {
+  const [{ TabixIndexedFile }, { LocalFile }] = await Promise.all([
+    import('@gmod/tabix'),
+    import('generic-filehandle2'),
+  ]);
   let bytes = 0;
   const file = new LocalFile(path);
   const read = file.read.bind(file);
@@ -88,7 +144,22 @@ async function countingFile(
     bytes += length;
     return read(length, position);
   };
-  return { handle: file, bytes: () => bytes };
+  const tabix = new TabixIndexedFile({ filehandle: file, csiPath: csi });
+  const names = await tabix.getReferenceSequenceNames();
+  return {
+    names,
+    bytesRead: () => bytes,
+    lines: async (name, start, end, line) => {
+      const lines: string[] = [];
+      // one base wider on the left: @gmod/tabix 3.3.9 computes the query's bins from start + 1, so a region
+      // starting on a bin's last base (POS = k·16384) would skip that bin; decodeLine keeps POS in [start, end]
+      await tabix.getLines(name, Math.max(0, start - 2), end, (l) => lines.push(l));
+      for (const l of lines) {
+        const b = Buffer.from(l, 'utf8');
+        line(b, 0, b.length);
+      }
+    },
+  };
 }
 
 /**
@@ -141,8 +212,7 @@ function dsValue(b: Uint8Array, from: number, to: number, at: Located, sample: s
 export class VcfReader implements GenotypeReader {
   readonly format = 'vcf' as const;
   private header: { samples: string[]; lines: number } | undefined;
-  private tabix: TabixIndexedFile | undefined;
-  private counted: { bytes: () => number } | undefined;
+  private tabix: RegionIndex | undefined;
 
   private readonly haploidScale: number;
   private readonly tabs = new Int32Array(9);
@@ -352,7 +422,7 @@ export class VcfReader implements GenotypeReader {
     if (out.count > 0) yield out.take();
   }
 
-  private async index(): Promise<TabixIndexedFile> {
+  private async index(): Promise<RegionIndex> {
     if (this.tabix) return this.tabix;
     const tbi = `${this.path}.tbi`;
     const csi = `${this.path}.csi`;
@@ -378,21 +448,13 @@ export class VcfReader implements GenotypeReader {
         hint: `Re-index: \`tabix -f -p vcf ${this.path}\``,
       });
     }
-    // loaded on first use: a full scan does not pay for the index reader's start-up
-    const { TabixIndexedFile } = await import('@gmod/tabix');
-    const counted = await countingFile(this.path);
-    this.counted = counted;
-    this.tabix = new TabixIndexedFile(
-      indexPath === tbi
-        ? { filehandle: counted.handle, tbiPath: tbi }
-        : { filehandle: counted.handle, csiPath: csi },
-    );
+    this.tabix = indexPath === tbi ? tbiIndex(this.path, tbi) : await csiIndex(this.path, csi);
     return this.tabix;
   }
 
   async chromosomes(): Promise<string[] | undefined> {
     try {
-      return await (await this.index()).getReferenceSequenceNames();
+      return (await this.index()).names;
     } catch {
       return undefined; // no index: the names are not known without reading the file
     }
@@ -401,7 +463,7 @@ export class VcfReader implements GenotypeReader {
   async *iterRegions(filters: Filter[]): AsyncGenerator<GenotypeBlock> {
     const { samples } = await this.readHeader();
     const tabix = await this.index();
-    const names = await tabix.getReferenceSequenceNames();
+    const names = tabix.names;
     const byCanonical = new Map(names.map((n) => [canonicalChrom(n), n]));
     for (const filter of filters) {
       const out = new BlockBuilder(samples.length, 1024);
@@ -416,12 +478,13 @@ export class VcfReader implements GenotypeReader {
               .join(', ')}; 'chr22' and '22' are matched to each other, other names are not`,
           });
         }
-        const lines: string[] = [];
+        const decode = (b: Buffer, s: number, e: number) =>
+          this.decodeLine(b, s, e, undefined, samples.length, filter, out, r);
         try {
-          // one base wider on the left: @gmod/tabix 3.3.9 computes the query's bins from start + 1, so a region
-          // starting on a bin's last base (POS = k·16384) would skip that bin; decodeLine keeps POS in [start, end]
-          await tabix.getLines(refName, Math.max(0, r.start - 2), r.end, (line) => lines.push(line));
+          await tabix.lines(refName, r.start, r.end, decode);
         } catch (e) {
+          if (e instanceof InputError && e.context.file === this.path && !/^not a BGZF/.test(e.message))
+            throw e; // a malformed record, reported by the decoder
           throw new InputError(
             `cannot read the region ${refName}:${r.start}-${r.end} (${(e as Error).message})`,
             {
@@ -430,10 +493,6 @@ export class VcfReader implements GenotypeReader {
             },
           );
         }
-        for (const line of lines) {
-          const b = Buffer.from(line, 'utf8');
-          this.decodeLine(b, 0, b.length, undefined, samples.length, filter, out, r);
-        }
       }
       yield out.take();
     }
@@ -441,7 +500,7 @@ export class VcfReader implements GenotypeReader {
 
   /** Bytes of the VCF read through the index (region queries; a full scan reads the whole file). */
   bytesRead(): number {
-    return this.counted?.bytes() ?? 0;
+    return this.tabix?.bytesRead() ?? 0;
   }
 
   async close(): Promise<void> {
