@@ -38,18 +38,28 @@ function stageCommand(stage: string): { c: CommandModule<object, unknown>; singl
   return c && { c, single: ['$0', ...String(c.command).split(' ').slice(1)].join(' ') };
 }
 
-export function stageParser(stage: string, args: string[]): Argv {
+/** True when `stage` names a stage command (`qtlflow <stage> …` then parses with that stage's own parser). */
+export function isStage(stage: string | undefined): stage is string {
+  return stage !== undefined && stageCommand(stage) !== undefined;
+}
+
+/**
+ * The parser of one stage. `qtlflow <stage> …` uses it too (scriptName `qtlflow <stage>`): as the parser's
+ * default command the stage runs without yargs first rendering and caching the whole help text, which it does
+ * for a named subcommand (≈60 ms of every run).
+ */
+export function stageParser(stage: string, args: string[], scriptName = `qtlflow-${stage}`): Argv {
   const found = stageCommand(stage);
   if (!found) throw new Error(`unknown stage ${stage}`);
   const single: CommandModule<object, unknown> = { ...found.c, command: found.single };
   return yargs(args)
-    .scriptName(`qtlflow-${stage}`)
+    .scriptName(scriptName)
     .command(single)
     .strict()
     .version(VERSION)
     .help()
     .wrap(Math.min(120, process.stdout.columns ?? 100))
-    .fail(failHandler(`qtlflow-${stage}`));
+    .fail(failHandler(scriptName));
 }
 
 /**
