@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Bundles the compiled CLI (dist/src) into dist/bin with esbuild: one file for `qtlflow`, one per worker-thread
- * entry (cis, coverage, the GEMM pool), one for the report's plot renderer (Vega, loaded on demand), and a two-line launcher per `qtlflow-<stage>` bin of package.json. Loading one bundle instead
+ * entry (cis, coverage, the GEMM pool, the cis pair-table writer), one for the report's plot renderer (Vega, loaded on demand), and a two-line launcher per `qtlflow-<stage>` bin of package.json. Loading one bundle instead
  * of some thousand small module files (yargs, @stdlib) halves a stage's start-up (≈0.5 s → 0.25 s), which every
  * Nextflow task and every chunk pays. Packages with native or WebAssembly parts stay external.
  */
@@ -18,6 +18,7 @@ await build({
     'cis-worker': join(root, 'dist/src/stages/cis/worker.js'),
     'coverage-worker': join(root, 'dist/src/stages/coverage/worker.js'),
     'gemm-worker': join(root, 'dist/src/linalg/gemm-worker.js'),
+    'cis-pairs-writer': join(root, 'dist/src/stages/cis/pairs-writer.js'),
     // Vega/Vega-Lite: loaded by the report stage only (src/stages/report/render.ts)
     'report-render': join(root, 'dist/src/stages/report/render.js'),
   },

@@ -1,7 +1,7 @@
 /**
  * Splitting the work never changes a number: the union of `cis --chunk k/N` runs (N = 1, 7, 50), joined by
  * `cis-merge`, equals the unchunked run value for value (permutation p-values, beta fits and q-values
- * included), and so do runs on 1 and 2 worker threads. Real data: refs/cis_sparse (364 genes, 330 samples).
+ * included), and so do runs on 1, 2 and 3 threads. Real data: refs/cis_sparse (364 genes, 330 samples).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -146,15 +146,24 @@ describe('nominal pass', () => {
     600_000,
   );
 
-  test('2 worker threads equal 1 thread, with the same variant counts', async () => {
+  test('2 threads (mapping here, p-values and Parquet on the writer thread) equal 1 thread, with the same variant counts', async () => {
     cis('nominal', join(dir, 'nthreads2'), ['--threads', '2']);
     expect(differences(whole, await table(join(dir, 'nthreads2.cis_qtl_pairs.22.parquet')))).toEqual([]);
     const one = JSON.parse(readFileSync(join(dir, 'nwhole.summary.json'), 'utf8'));
     const two = JSON.parse(readFileSync(join(dir, 'nthreads2.summary.json'), 'utf8'));
     expect(two.threads_used).toBe(2);
+    // one thread maps, the other computes the p-values and writes the Parquet
+    expect([one.parquet_writer_thread, two.parquet_writer_thread]).toEqual([false, true]);
     expect(two.variants).toEqual(one.variants);
     // the reference README: 8,869 variants polymorphic among the 330; those in some cis window are tested
     expect(one.variants.tested).toBeLessThanOrEqual(8869);
     expect(one.variants.tested + one.variants.monomorphic).toBe(one.variants.inWindows);
+  }, 120_000);
+
+  test('3 threads (2 mapping workers and the writer thread) equal 1 thread', async () => {
+    cis('nominal', join(dir, 'nthreads3'), ['--threads', '3']);
+    expect(differences(whole, await table(join(dir, 'nthreads3.cis_qtl_pairs.22.parquet')))).toEqual([]);
+    const three = JSON.parse(readFileSync(join(dir, 'nthreads3.summary.json'), 'utf8'));
+    expect([three.threads_used, three.parquet_writer_thread]).toEqual([3, true]);
   }, 120_000);
 });

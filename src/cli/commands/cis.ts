@@ -12,6 +12,9 @@ import { parseRegion } from '../../io/genotypes/filters.js';
 import { openGenotypes } from '../../io/genotypes/index.js';
 import { readExpressionMatrix } from '../../io/matrix.js';
 import { ParquetTableWriter, openParquet } from '../../io/parquet.js';
+import { ParquetWriterThread, workerUrl } from '../../io/parquet-thread.js';
+import { NominalBatch } from '../../stages/cis/batches.js';
+import type { InteractionBatch } from '../../stages/cis/batches.js';
 import { CIS_INDEPENDENT, CIS_NOMINAL, CIS_PERMUTATION, cisInteractionSpec } from '../../io/results.js';
 import { alignAnalysisSamples } from '../../stages/cis/inputs.js';
 import { checkChromosomeOverlap, chunkSlice, phenotypeOrder } from '../../stages/cis/index.js';
@@ -28,6 +31,12 @@ import { independentTable, permutationTable, significance } from '../../stages/c
 import type { Significance } from '../../stages/cis/tables.js';
 import { runStage, stageParams, withCommonOptions, withMappingInputs } from '../framework.js';
 import type { CommonArgs, StageContext } from '../framework.js';
+
+/**
+ * Rows per row group of the pair tables: small enough that the last group's encoding (after the mapping
+ * ends) is short and that readers of one phenotype's pairs skip most of a file by its statistics.
+ */
+const PAIR_ROW_GROUP = 32_768;
 
 export type CisMode = 'nominal' | 'permute' | 'independent';
 
@@ -240,16 +249,40 @@ async function interactionTask(
   return { values, names: t.names, mafMin };
 }
 
+/**
+ * How a run uses its threads. Modes that write a pair table (nominal, interaction) give one thread to the
+ * Parquet encoding of that table and map on the others (on the main thread when one is left); the other modes
+ * map on every thread. Threads are started here, before the inputs are read, so that their start-up overlaps it.
+ */
+function threadPlan(a: CisArgs, threads: number): { mappers: number; writer?: ParquetWriterThread } {
+  if (threads > 1 && a.mode === 'nominal') {
+    const entry = workerUrl(
+      'cis-pairs-writer.mjs',
+      new URL('../../stages/cis/pairs-writer.js', import.meta.url),
+    );
+    return { mappers: threads - 1, writer: new ParquetWriterThread(entry) };
+  }
+  return { mappers: threads };
+}
+
 export async function cisStage(a: CisArgs, ctx: StageContext): Promise<Record<string, unknown>> {
-  const pool = ctx.threads > 1 ? new CisWorkerPool(ctx.threads) : undefined;
+  const plan = threadPlan(a, ctx.threads);
+  const pool = plan.mappers > 1 ? new CisWorkerPool(plan.mappers) : undefined;
   try {
-    return await mapCis(a, ctx, pool);
+    return await mapCis(a, ctx, plan.mappers, pool, plan.writer);
   } finally {
     pool?.close();
+    await plan.writer?.terminate();
   }
 }
 
-async function mapCis(a: CisArgs, ctx: StageContext, pool?: CisWorkerPool): Promise<Record<string, unknown>> {
+async function mapCis(
+  a: CisArgs,
+  ctx: StageContext,
+  mappers: number,
+  pool?: CisWorkerPool,
+  writerThread?: ParquetWriterThread,
+): Promise<Record<string, unknown>> {
   const { log } = ctx;
   const ph = await readExpressionMatrix(a.phenotypes, undefined, undefined, true);
   if (!ph.chr || !ph.start || !ph.end)
@@ -355,31 +388,55 @@ async function mapCis(a: CisArgs, ctx: StageContext, pool?: CisWorkerPool): Prom
     forward: {},
     skipped: { constant_phenotype: [], no_variants_in_window: [] },
   };
-  let writer: ParquetTableWriter | undefined;
+  // a pair table, written here or on the writer thread (which then computes the statistics columns too)
+  interface PairTable {
+    write(b: NominalBatch | InteractionBatch): void;
+    close(): void;
+  }
+  let writer: PairTable | undefined;
   let writerChr: string | undefined;
   const closeWriter = () => {
     writer?.close();
     writer = undefined;
   };
+  const openTable = (...args: ConstructorParameters<typeof ParquetTableWriter>): PairTable => {
+    if (!writerThread) {
+      const w = new ParquetTableWriter(...args);
+      return { write: (b) => w.write(b.columns()), close: () => w.close() };
+    }
+    const t = writerThread.open(...args);
+    return {
+      write: (b) =>
+        t.write(
+          b instanceof NominalBatch ? { kind: 'nominal', batch: b } : { kind: 'interaction', batch: b },
+          b.length,
+          b.buffers(),
+        ),
+      close: () => t.close(),
+    };
+  };
   const pass = async (label: string, tasks: CisTasks, count: number): Promise<CisRunResult> => {
     const progress = log.progress(label, count);
     const result = await runCis(
       job(tasks),
-      ctx.threads,
+      mappers,
       {
+        ready: writerThread && (() => writerThread.ready()),
         nominal: (chr, batch) => {
           if (chr !== writerChr) {
             closeWriter();
             writerChr = chr;
             const path = `${a.out}.cis_qtl_pairs.${chr}.parquet`;
-            writer = new ParquetTableWriter(ctx.outputs.claim(path), CIS_NOMINAL.columns, {
-              schema: CIS_NOMINAL.schema,
-              params,
-            });
+            writer = openTable(
+              ctx.outputs.claim(path),
+              CIS_NOMINAL.columns,
+              { schema: CIS_NOMINAL.schema, params },
+              { rowGroupSize: PAIR_ROW_GROUP },
+            );
             out.nominalFiles.push(path);
           }
-          writer!.write(batch.columns());
           out.nominalPairs += batch.length;
+          writer!.write(batch);
         },
         interaction: (chr, batch) => {
           if (chr !== writerChr) {
@@ -387,15 +444,15 @@ async function mapCis(a: CisArgs, ctx: StageContext, pool?: CisWorkerPool): Prom
             writerChr = chr;
             const path = `${a.out}.cis_qtl_interaction_pairs.${chr}.parquet`;
             const spec = cisInteractionSpec(interaction!.names);
-            writer = new ParquetTableWriter(ctx.outputs.claim(path), spec.columns, {
+            writer = openTable(ctx.outputs.claim(path), spec.columns, {
               schema: spec.schema,
               params,
               extra: { interaction_terms: interaction!.names },
             });
             out.interactionFiles.push(path);
           }
-          writer!.write(batch.columns());
           out.interactionPairs += batch.length;
+          writer!.write(batch);
         },
         permutation: (row) => out.permutation.push(row),
         independent: (id, rows, forward) => {
@@ -410,6 +467,7 @@ async function mapCis(a: CisArgs, ctx: StageContext, pool?: CisWorkerPool): Prom
       pool,
     );
     closeWriter();
+    await writerThread?.finish();
     progress.finish();
     return result;
   };
@@ -461,7 +519,7 @@ async function mapCis(a: CisArgs, ctx: StageContext, pool?: CisWorkerPool): Prom
     }
   }
   log.info(
-    `${result.stats.phenotypesTested} phenotypes tested, dof ${result.dof}; GEMM backend: ${result.backend} (${result.backendDetail}), ${result.threads} thread(s)`,
+    `${result.stats.phenotypesTested} phenotypes tested, dof ${result.dof}; GEMM backend: ${result.backend} (${result.backendDetail}), ${result.threads} mapping thread(s)${writerThread ? ' and a Parquet writer thread' : ''}`,
   );
   if (result.stats.recordsRead === 0 && !a.chunk)
     throw new InputError('no genotyped variant lies in any phenotype’s cis window', {
@@ -481,7 +539,8 @@ async function mapCis(a: CisArgs, ctx: StageContext, pool?: CisWorkerPool): Prom
     dof: result.dof,
     gemm_backend: result.backend,
     gemm_detail: result.backendDetail,
-    threads_used: result.threads,
+    threads_used: result.threads + (writerThread ? 1 : 0),
+    parquet_writer_thread: writerThread !== undefined,
     permutation_gemm: {
       seconds: Number(result.stats.gemmSeconds.toFixed(3)),
       gflop: Number((result.stats.gemmFlops / 1e9).toFixed(3)),

@@ -16,11 +16,14 @@ import { InputError } from '../../io/errors.js';
 import { canonicalChrom, compareChrom } from '../../io/genome.js';
 import type { GenotypeReader } from '../../io/genotypes/types.js';
 import { gemmBackend, matVec } from '../../linalg/gemm.js';
+import type { GemmBackend } from '../../linalg/gemm.js';
 import type { Residualizer } from '../../linalg/residualize.js';
 import { Rng } from '../../runner/random.js';
 import { betaApproximation } from '../../stats/beta-approx.js';
-import { pvalFromR2, tPvalue } from '../../stats/pvalue.js';
+import { tPvalue } from '../../stats/pvalue.js';
+import { InteractionBatch, NominalBatch, pairStatistics } from './batches.js';
 import { GenotypeWindow, emptyVariantCounts } from './window.js';
+export { InteractionBatch, NominalBatch, pairStatistics } from './batches.js';
 export { prepareVariant } from './window.js';
 import type { VariantCounts } from './window.js';
 
@@ -60,100 +63,6 @@ export interface InteractionTask {
   mafMin: number;
 }
 
-/** The per-pair columns every cis pair table starts with (phenotype, variant, distance, allele statistics). */
-abstract class PairBatch {
-  length = 0;
-  readonly phenotypeId: string[] = [];
-  readonly variantId: string[] = [];
-  readonly startDistance: Int32Array;
-  readonly af: Float64Array;
-  readonly maSamples: Int32Array;
-  readonly maCount: Int32Array;
-
-  constructor(readonly capacity: number) {
-    this.startDistance = new Int32Array(capacity);
-    this.af = new Float64Array(capacity);
-    this.maSamples = new Int32Array(capacity);
-    this.maCount = new Int32Array(capacity);
-  }
-
-  /** Those columns, trimmed to the rows filled. */
-  protected pairColumns(): [string[], string[], Int32Array, Float64Array, Int32Array, Int32Array] {
-    const k = this.length;
-    return [
-      this.phenotypeId,
-      this.variantId,
-      this.startDistance.subarray(0, k),
-      this.af.subarray(0, k),
-      this.maSamples.subarray(0, k),
-      this.maCount.subarray(0, k),
-    ];
-  }
-}
-
-/**
- * A batch of rows of the interaction table (cis_interaction contract): the pair columns, and per row the
- * (p, b, se) triples of g, of each term i and of each product g·i, in that order (`effects` per row).
- */
-export class InteractionBatch extends PairBatch {
-  /** capacity × effects × 3 values: pval, b, b_se of each effect. */
-  readonly stats: Float64Array;
-
-  constructor(
-    capacity: number,
-    readonly effects: number,
-  ) {
-    super(capacity);
-    this.stats = new Float64Array(capacity * effects * 3);
-  }
-
-  /** The columns in contract order (cisInteractionSpec), trimmed to the rows filled. */
-  columns(): (string[] | Int32Array | Float64Array)[] {
-    const k = this.length;
-    const E = this.effects;
-    const out: (string[] | Int32Array | Float64Array)[] = this.pairColumns();
-    for (let e = 0; e < E; e++)
-      for (let q = 0; q < 3; q++)
-        out.push(Float64Array.from({ length: k }, (_, r) => this.stats[(r * E + e) * 3 + q]));
-    return out;
-  }
-}
-
-/** A batch of rows of the nominal table (cis_nominal contract). */
-export class NominalBatch extends PairBatch {
-  readonly pvalNominal: Float64Array;
-  readonly slope: Float64Array;
-  readonly slopeSe: Float64Array;
-
-  constructor(capacity: number) {
-    super(capacity);
-    this.pvalNominal = new Float64Array(capacity);
-    this.slope = new Float64Array(capacity);
-    this.slopeSe = new Float64Array(capacity);
-  }
-
-  /** The columns in contract order, trimmed to the rows filled. */
-  columns(): [
-    string[],
-    string[],
-    Int32Array,
-    Float64Array,
-    Int32Array,
-    Int32Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-  ] {
-    const k = this.length;
-    return [
-      ...this.pairColumns(),
-      this.pvalNominal.subarray(0, k),
-      this.slope.subarray(0, k),
-      this.slopeSe.subarray(0, k),
-    ];
-  }
-}
-
 /** One row of the permutation table (cis_permutation contract without the run-wide qval/threshold). */
 export interface PermutationRow {
   phenotypeId: string;
@@ -190,6 +99,8 @@ export interface CisSink {
   skipped(phenotypeId: string, reason: SkipReason): void;
   /** Called after each phenotype. */
   progress?(phenotypesDone: number): void;
+  /** When given, awaited between phenotypes: resolves once the consumer has room for more rows. */
+  ready?(): Promise<void>;
 }
 
 export interface CisRunStats {
@@ -215,7 +126,7 @@ export function emptyRunStats(): CisRunStats {
   };
 }
 
-const NOMINAL_BATCH = 1 << 16;
+const NOMINAL_BATCH = 1 << 13;
 const INTERACTION_BATCH = 1 << 14;
 
 /** The residualized interaction terms and, per term, which samples lie at or above its median (tensorQTL). */
@@ -315,7 +226,7 @@ interface Scan {
 export class CisMapper {
   readonly stats: CisRunStats;
   readonly dof: number;
-  readonly gemm = gemmBackend();
+  private gemmLoaded: GemmBackend | undefined;
   private readonly perms: Int32Array | undefined;
   private readonly window: GenotypeWindow;
   private readonly n: number;
@@ -357,8 +268,17 @@ export class CisMapper {
     if (tasks.interaction) this.interactionTerms = interactionTerms(tasks.interaction, this.n, residualizer);
   }
 
-  get backend(): string {
-    return this.gemm.name;
+  /** The GEMM backend, loaded on first use (the nominal pass needs matrix–vector products only). */
+  get gemm(): GemmBackend {
+    return (this.gemmLoaded ??= gemmBackend());
+  }
+
+  /** The backend that ran this mapper's matrix products: name and detail, or 'none' when none ran. */
+  get backendUsed(): { name: string; detail: string } {
+    const g = this.gemmLoaded;
+    return g
+      ? { name: g.name, detail: g.detail }
+      : { name: 'none', detail: 'no matrix product in this mode' };
   }
 
   /** Residual df with `extra` genotypes added to the covariates (independent mode). */
@@ -375,12 +295,12 @@ export class CisMapper {
     const n = this.n;
     const w = this.options.window;
     let chr: string | undefined;
-    let batch = new NominalBatch(NOMINAL_BATCH);
+    let batch = new NominalBatch(NOMINAL_BATCH, this.dof);
     const effects = 1 + 2 * (this.interactionTerms?.ni ?? 0);
     let ibatch = new InteractionBatch(this.interactionTerms ? INTERACTION_BATCH : 0, effects);
     const flush = () => {
       if (chr !== undefined && batch.length && sink.nominal) sink.nominal(chr, batch);
-      batch = new NominalBatch(NOMINAL_BATCH);
+      batch = new NominalBatch(NOMINAL_BATCH, this.dof);
       if (chr !== undefined && ibatch.length && sink.interaction) sink.interaction(chr, ibatch);
       ibatch = new InteractionBatch(this.interactionTerms ? INTERACTION_BATCH : 0, effects);
     };
@@ -428,7 +348,6 @@ export class CisMapper {
         for (let v = 0; v < V; v++) {
           if (batch.length === batch.capacity) flush();
           const row = first + v;
-          const s = this.statistics(r[v], yNorm, view.norm[v], this.dof);
           const b = batch.length++;
           batch.phenotypeId.push(id);
           batch.variantId.push(win.id[row]);
@@ -436,9 +355,9 @@ export class CisMapper {
           batch.af[b] = win.af[row];
           batch.maSamples[b] = win.maSamples[row];
           batch.maCount[b] = win.maCount[row];
-          batch.pvalNominal[b] = s.pval;
-          batch.slope[b] = s.slope;
-          batch.slopeSe[b] = s.slopeSe;
+          batch.r[b] = r[v];
+          batch.yNorm[b] = yNorm;
+          batch.gNorm[b] = view.norm[v];
         }
       }
       if (this.interactionTerms && sink.interaction) {
@@ -456,6 +375,7 @@ export class CisMapper {
         sink.independent(id, ind.rows, ind.forward);
       }
       sink.progress?.(idx + 1);
+      if (sink.ready) await sink.ready();
     }
     flush();
   }
@@ -547,14 +467,6 @@ export class CisMapper {
     return r;
   }
 
-  private statistics(r: number, yNorm: number, gNorm: number, dof: number) {
-    const r2 = Math.min(r * r, 1);
-    const pval = pvalFromR2(r2, dof);
-    const slope = (r * yNorm) / gNorm;
-    const tStat = Math.sqrt((dof * r2) / (1 - r2));
-    return { r2, pval, slope, slopeSe: Math.abs(slope) / tStat };
-  }
-
   /**
    * The best variant of a window (largest r², first in position order on ties) and the maximum r² over its
    * variants for every permutation of the raw phenotype, residualized by `resid`.
@@ -625,7 +537,7 @@ export class CisMapper {
   private permutationRow(id: string, tss: number, view: WindowView, scan: Scan, dof: number): PermutationRow {
     const win = this.window;
     const row = view.first + scan.best;
-    const s = this.statistics(scan.r, scan.yNorm, view.norm[scan.best], dof);
+    const s = pairStatistics(scan.r, scan.yNorm, view.norm[scan.best], dof);
     const P = scan.r2Perm.length;
     let hits = 0;
     for (let p = 0; p < P; p++) if (scan.r2Perm[p] >= s.r2) hits++;

@@ -275,7 +275,10 @@ async function runOnWorkers(
         return;
       }
       const s = next++;
-      w.postMessage(sliceRequest(job, s, slices[s].from, slices[s].to));
+      const post = () => w.postMessage(sliceRequest(job, s, slices[s].from, slices[s].to));
+      // the next slice waits until the sink has room (a writer thread behind it)
+      if (sink.ready) sink.ready().then(post, fail);
+      else post();
     };
     for (const w of pool.take(T)) {
       w.postMessage({ init });

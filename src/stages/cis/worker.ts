@@ -4,7 +4,6 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { InputError } from '../../io/errors.js';
-import type { NominalBatch } from './index.js';
 import { makeMapper, tasksFromMessage } from './run.js';
 import type { SliceRequest, WorkerInit, WorkerMessage } from './run.js';
 
@@ -14,12 +13,6 @@ let init: WorkerInit;
 let ready: ReturnType<typeof makeMapper>;
 const port = parentPort!;
 const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
-
-function buffersOf(b: NominalBatch): ArrayBuffer[] {
-  return [b.startDistance, b.af, b.maSamples, b.maCount, b.pvalNominal, b.slope, b.slopeSe].map(
-    (a) => a.buffer as ArrayBuffer,
-  );
-}
 
 port.on('message', (msg: { init: WorkerInit } | SliceRequest) => {
   if ('init' in msg) {
@@ -38,7 +31,7 @@ port.on('message', (msg: { init: WorkerInit } | SliceRequest) => {
         req.rows,
         {
           nominal: (chr, batch) =>
-            post({ slice: req.slice, event: { type: 'nominal', chr, batch } }, buffersOf(batch)),
+            post({ slice: req.slice, event: { type: 'nominal', chr, batch } }, batch.buffers()),
           interaction: (chr, batch) => post({ slice: req.slice, event: { type: 'interaction', chr, batch } }),
           permutation: (row) => post({ slice: req.slice, event: { type: 'permutation', row } }),
           independent: (id, rows, forward) =>
@@ -63,8 +56,8 @@ port.on('message', (msg: { init: WorkerInit } | SliceRequest) => {
           stats,
           count: req.rows.length,
           dof: mapper.dof,
-          backend: mapper.gemm.name,
-          detail: mapper.gemm.detail,
+          backend: mapper.backendUsed.name,
+          detail: mapper.backendUsed.detail,
         },
       });
     } catch (e) {

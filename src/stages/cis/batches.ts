@@ -1,0 +1,149 @@
+/**
+ * The batches of cis pair-table rows a mapper emits (nominal and interaction tables), and a pair's test
+ * statistics. Kept apart from the mapper so that the thread writing the pair tables loads only this.
+ */
+import { pvalFromR2 } from '../../stats/pvalue.js';
+
+/** The per-pair columns every cis pair table starts with (phenotype, variant, distance, allele statistics). */
+export abstract class PairBatch {
+  length = 0;
+  readonly phenotypeId: string[] = [];
+  readonly variantId: string[] = [];
+  readonly startDistance: Int32Array;
+  readonly af: Float64Array;
+  readonly maSamples: Int32Array;
+  readonly maCount: Int32Array;
+
+  constructor(readonly capacity: number) {
+    this.startDistance = new Int32Array(capacity);
+    this.af = new Float64Array(capacity);
+    this.maSamples = new Int32Array(capacity);
+    this.maCount = new Int32Array(capacity);
+  }
+
+  /** The buffers a transfer between threads can move instead of copying. */
+  buffers(): ArrayBuffer[] {
+    return this.ownBuffers().map((a) => a.buffer as ArrayBuffer);
+  }
+
+  protected ownBuffers(): (Int32Array | Float64Array)[] {
+    return [this.startDistance, this.af, this.maSamples, this.maCount];
+  }
+
+  /** Those columns, trimmed to the rows filled. */
+  protected pairColumns(): [string[], string[], Int32Array, Float64Array, Int32Array, Int32Array] {
+    const k = this.length;
+    return [
+      this.phenotypeId,
+      this.variantId,
+      this.startDistance.subarray(0, k),
+      this.af.subarray(0, k),
+      this.maSamples.subarray(0, k),
+      this.maCount.subarray(0, k),
+    ];
+  }
+}
+
+/**
+ * A batch of rows of the interaction table (cis_interaction contract): the pair columns, and per row the
+ * (p, b, se) triples of g, of each term i and of each product g·i, in that order (`effects` per row).
+ */
+export class InteractionBatch extends PairBatch {
+  /** capacity × effects × 3 values: pval, b, b_se of each effect. */
+  readonly stats: Float64Array;
+
+  constructor(
+    capacity: number,
+    readonly effects: number,
+  ) {
+    super(capacity);
+    this.stats = new Float64Array(capacity * effects * 3);
+  }
+
+  protected override ownBuffers(): (Int32Array | Float64Array)[] {
+    return [...super.ownBuffers(), this.stats];
+  }
+
+  /** The columns in contract order (cisInteractionSpec), trimmed to the rows filled. */
+  columns(): (string[] | Int32Array | Float64Array)[] {
+    const k = this.length;
+    const E = this.effects;
+    const out: (string[] | Int32Array | Float64Array)[] = this.pairColumns();
+    for (let e = 0; e < E; e++)
+      for (let q = 0; q < 3; q++)
+        out.push(Float64Array.from({ length: k }, (_, r) => this.stats[(r * E + e) * 3 + q]));
+    return out;
+  }
+}
+
+/**
+ * A batch of rows of the nominal table (cis_nominal contract). The mapper fills each pair's correlation r of
+ * the unit-norm residuals and the norms ‖ŷ‖, ‖ĝ‖ of the residuals; `columns()` turns them into pval_nominal,
+ * slope and slope_se (the p-value is most of a pair's cost, so this runs on whichever thread writes the table).
+ */
+export class NominalBatch extends PairBatch {
+  readonly r: Float64Array;
+  readonly yNorm: Float64Array;
+  readonly gNorm: Float64Array;
+
+  constructor(
+    capacity: number,
+    /** Residual degrees of freedom of the test. */
+    readonly dof: number,
+  ) {
+    super(capacity);
+    this.r = new Float64Array(capacity);
+    this.yNorm = new Float64Array(capacity);
+    this.gNorm = new Float64Array(capacity);
+  }
+
+  /** The columns in contract order, trimmed to the rows filled. */
+  columns(): [
+    string[],
+    string[],
+    Int32Array,
+    Float64Array,
+    Int32Array,
+    Int32Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ] {
+    const k = this.length;
+    const pval = new Float64Array(k);
+    const slope = new Float64Array(k);
+    const slopeSe = new Float64Array(k);
+    const dof = this.dof;
+    for (let i = 0; i < k; i++) {
+      const s = pairStatistics(this.r[i], this.yNorm[i], this.gNorm[i], dof);
+      pval[i] = s.pval;
+      slope[i] = s.slope;
+      slopeSe[i] = s.slopeSe;
+    }
+    return [...this.pairColumns(), pval, slope, slopeSe];
+  }
+
+  protected override ownBuffers(): (Int32Array | Float64Array)[] {
+    return [...super.ownBuffers(), this.r, this.yNorm, this.gNorm];
+  }
+}
+
+/** A pair's test from the correlation r of the unit-norm residuals and the residual norms ‖ŷ‖ and ‖ĝ‖. */
+export function pairStatistics(r: number, yNorm: number, gNorm: number, dof: number) {
+  const r2 = Math.min(r * r, 1);
+  const pval = pvalFromR2(r2, dof);
+  const slope = (r * yNorm) / gNorm;
+  const tStat = Math.sqrt((dof * r2) / (1 - r2));
+  return { r2, pval, slope, slopeSe: Math.abs(slope) / tStat };
+}
+
+/** A batch as it crosses a thread boundary (structured clone keeps the fields, not the class). */
+export type PairPayload =
+  { kind: 'nominal'; batch: NominalBatch } | { kind: 'interaction'; batch: InteractionBatch };
+
+/** The batch of a payload, its class restored. */
+export function revivePayload(p: PairPayload): NominalBatch | InteractionBatch {
+  return p.kind === 'nominal'
+    ? (Object.setPrototypeOf(p.batch, NominalBatch.prototype) as NominalBatch)
+    : (Object.setPrototypeOf(p.batch, InteractionBatch.prototype) as InteractionBatch);
+}
