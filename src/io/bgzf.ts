@@ -237,24 +237,36 @@ function* bgzfBlocksOf(fd: number, path: string, from: number, through: number):
 }
 
 /**
- * The uncompressed bytes between two virtual offsets of an open BGZF file, [beg, end) (an index chunk), in
- * one buffer (members inflated with node:zlib), and the compressed bytes read for them.
+ * The uncompressed bytes between two virtual offsets of an open BGZF file, [beg, end) (an index chunk), member
+ * by member (inflated with node:zlib), each with the compressed bytes read for it.
  */
+export function* bgzfRangePieces(
+  fd: number,
+  path: string,
+  beg: number,
+  end: number,
+): Generator<{ data: Buffer; compressed: number }> {
+  const first = blockOffset(beg);
+  const last = blockOffset(end);
+  for (const b of bgzfBlocksOf(fd, path, first, last)) {
+    const from = b.coffset === first ? beg - first * 65536 : 0;
+    const to = b.coffset === last ? end - last * 65536 : b.data.length;
+    yield { data: b.data.subarray(from, Math.max(from, to)), compressed: b.size };
+  }
+}
+
+/** `bgzfRangePieces` in one buffer, and the compressed bytes read. */
 export function readBgzfRange(
   fd: number,
   path: string,
   beg: number,
   end: number,
 ): { data: Buffer; compressed: number } {
-  const first = blockOffset(beg);
-  const last = blockOffset(end);
   const parts: Buffer[] = [];
   let compressed = 0;
-  for (const b of bgzfBlocksOf(fd, path, first, last)) {
-    compressed += b.size;
-    const from = b.coffset === first ? beg - first * 65536 : 0;
-    const to = b.coffset === last ? end - last * 65536 : b.data.length;
-    if (to > from) parts.push(b.data.subarray(from, to));
+  for (const p of bgzfRangePieces(fd, path, beg, end)) {
+    compressed += p.compressed;
+    if (p.data.length) parts.push(p.data);
   }
   return { data: parts.length === 1 ? parts[0] : Buffer.concat(parts), compressed };
 }

@@ -62,12 +62,31 @@ class RowBuffer {
   }
 }
 
+/** The characters String.prototype.trim removes (ECMAScript WhiteSpace and LineTerminator). */
+function isSpace(c: number): boolean {
+  if (c <= 32) return true;
+  if (c < 160) return false;
+  return (
+    c === 160 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
 /**
  * Parses a count/quantification value: finite and ≥ 0 (any finite number for `signed` phenotypes), or an
  * InputError naming line and column.
  */
 function parseValue(field: string, file: string, line: number, column: string, signed = false): number {
-  const v = field.length === 0 || field.trim() !== field ? NaN : Number(field);
+  // Number() accepts surrounding whitespace; a field with any is rejected (its two ends checked, no trim copy)
+  const last = field.length - 1;
+  const v = last < 0 || isSpace(field.charCodeAt(0)) || isSpace(field.charCodeAt(last)) ? NaN : Number(field);
   if (!Number.isFinite(v)) {
     throw new InputError(`non-numeric value '${field.length > 32 ? field.slice(0, 32) + '…' : field}'`, {
       file,

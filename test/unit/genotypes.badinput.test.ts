@@ -229,6 +229,11 @@ test('haploid, multi-digit, missing and DS fields decode correctly', async () =>
       'X\t100\tv1\tA\tG\t.\t.\t.\tGT\t0\t1\t.\t1|0',
       'X\t200\tv2\tA\tG,T\t.\t.\t.\tGT:GQ\t0/2:9\t./.:3\t10|0:1\t2|1',
       'X\t300\tv3\tC\tT\t.\t.\t.\tGT:DS\t0|1:0.93\t1|1:1.8\t0|0:.\t0|0:0.05',
+      // GT-only lines: plain diploid calls, then a missing, haploid or multi-digit call after them
+      'X\t400\tv4\tA\tG\t.\t.\t.\tGT\t0|1\t1/1\t./.\t0|0',
+      'X\t500\tv5\tA\tG,T\t.\t.\t.\tGT\t2|0\t0|9\t1|1\t0/0',
+      'X\t600\tv6\tA\tG\t.\t.\t.\tGT\t0|1\t1|0\t0|1\t1',
+      'X\t700\tv7\tA\tG\t.\t.\t.\tGT\t0|1\t1|0\t10|1\t1|1',
     ].join('\n') + '\n',
   );
   const r = await openGenotypes(path);
@@ -247,6 +252,10 @@ test('haploid, multi-digit, missing and DS fields decode correctly', async () =>
     Math.fround(1.8),
     NaN,
     Math.fround(0.05),
+    ...[1, 2, NaN, 0],
+    ...[1, 1, 2, 0],
+    ...[1, 1, 1, 1],
+    ...[1, 1, 2, 2],
   ]);
 });
 

@@ -49,7 +49,8 @@ export class BlockBuilder {
   private id: string[] = [];
   private ref: string[] = [];
   private alt: string[] = [];
-  private dosages: Float32Array;
+  /** Allocated on first use: `take` hands the filled buffer over instead of copying it. */
+  private dosages: Float32Array | undefined;
   count = 0;
 
   private capacity: number;
@@ -59,12 +60,12 @@ export class BlockBuilder {
     capacity: number,
   ) {
     this.capacity = Math.max(1, capacity);
-    this.dosages = new Float32Array(nSamples * this.capacity);
   }
 
   /** The dosage slot of the next variant (fill it, then call `commit`). */
   slot(): Float32Array {
     if (this.count >= this.capacity) this.grow();
+    this.dosages ??= new Float32Array(this.nSamples * this.capacity);
     return this.dosages.subarray(this.count * this.nSamples, (this.count + 1) * this.nSamples);
   }
 
@@ -82,19 +83,21 @@ export class BlockBuilder {
   }
 
   private grow(): void {
-    const bigger = new Float32Array(this.dosages.length * 2);
+    this.capacity *= 2;
+    if (!this.dosages) return;
+    const bigger = new Float32Array(this.nSamples * this.capacity);
     bigger.set(this.dosages);
     this.dosages = bigger;
-    this.capacity *= 2;
   }
 
   /** The block so far; the builder starts empty again. */
   take(): GenotypeBlock {
     const block: GenotypeBlock = {
       variants: { chr: this.chr, pos: Int32Array.from(this.pos), id: this.id, ref: this.ref, alt: this.alt },
-      dosages: this.dosages.slice(0, this.count * this.nSamples),
+      dosages: this.dosages?.subarray(0, this.count * this.nSamples) ?? new Float32Array(0),
       nSamples: this.nSamples,
     };
+    this.dosages = undefined;
     this.chr = [];
     this.pos = [];
     this.id = [];

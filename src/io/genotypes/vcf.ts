@@ -6,7 +6,7 @@
  * every genotype of the file and a general VCF parser allocates an object per sample.
  */
 import { existsSync, statSync, openSync, readSync, closeSync } from 'node:fs';
-import { readBgzfRange } from '../bgzf.js';
+import { bgzfRangePieces } from '../bgzf.js';
 import { InputError } from '../errors.js';
 import { TabixIndexReader } from '../tabix.js';
 import { canonicalChrom } from '../genome.js';
@@ -105,24 +105,49 @@ function tbiIndex(path: string, tbi: string): RegionIndex {
       const nameBytes = Buffer.from(name, 'latin1');
       const fd = openSync(path, 'r');
       try {
-        for (const [beg, stop] of chunks) {
-          const { data: b, compressed } = readBgzfRange(fd, path, beg, stop);
-          bytes += compressed;
-          for (let s = 0; s < b.length;) {
+        const L = nameBytes.length;
+        const sameName = (b: Buffer, s: number) => {
+          if (b[s + L] !== 9) return false;
+          for (let k = 0; k < L; k++) if (b[s + k] !== nameBytes[k]) return false;
+          return true;
+        };
+        // the records of [from, to) (whole lines), of this sequence only (as htslib checks)
+        const records = (b: Buffer, from: number, to: number) => {
+          for (let s = from; s < to;) {
             let e = b.indexOf(10, s);
-            if (e < 0) e = b.length;
+            if (e < 0 || e > to) e = to;
             const next = e + 1;
             if (e > s && b[e - 1] === 13) e--;
-            // records of this sequence only (a chunk is the sequence's, but check as htslib does)
-            if (
-              e > s &&
-              b[s] !== 35 &&
-              b[s + nameBytes.length] === 9 &&
-              b.compare(nameBytes, 0, nameBytes.length, s, s + nameBytes.length) === 0
-            )
-              line(b, s, e);
+            if (e > s && b[s] !== 35 && sameName(b, s)) line(b, s, e);
             s = next;
           }
+        };
+        for (const [beg, stop] of chunks) {
+          // member by member; only a record cut by a member boundary is copied, to join its two parts
+          let carry: Buffer | undefined;
+          for (const { data, compressed } of bgzfRangePieces(fd, path, beg, stop)) {
+            bytes += compressed;
+            let from = 0;
+            if (carry) {
+              const nl = data.indexOf(10);
+              if (nl < 0) {
+                carry = Buffer.concat([carry, data]);
+                continue;
+              }
+              const joined = Buffer.concat([carry, data.subarray(0, nl)]);
+              records(joined, 0, joined.length);
+              carry = undefined;
+              from = nl + 1;
+            }
+            const last = data.lastIndexOf(10);
+            if (last < from) {
+              if (from < data.length) carry = data.subarray(from);
+              continue;
+            }
+            records(data, from, last);
+            if (last + 1 < data.length) carry = data.subarray(last + 1);
+          }
+          if (carry?.length) records(carry, 0, carry.length);
         }
       } finally {
         closeSync(fd);
@@ -165,17 +190,30 @@ async function csiIndex(path: string, csi: string): Promise<RegionIndex> {
 /**
  * Decodes consecutive plain diploid calls (`a|b` or `a/b`, single digits, each followed by a tab or the line
  * end) from b[start, e) into slot; returns how many it decoded (it stops at the first other field).
+ * First a branch-free pass over every 4-byte field that fits (the ALT-allele count as arithmetic, the checks
+ * or-ed into one flag: a data-dependent branch per allele costs a misprediction per genotype); only a line
+ * with some other field (missing, haploid, multi-digit) is walked again to find where the run ends.
  */
 function diploidRun(b: Uint8Array, start: number, e: number, nSamples: number, slot: Float32Array): number {
+  const fit = Math.min(nSamples, Math.floor((e - start + 1) / 4));
+  let bad = 0;
+  let p = start;
+  for (let j = 0; j < fit; j++, p += 4) {
+    const a1 = b[p] - 48;
+    const a2 = b[p + 2] - 48;
+    const sp = b[p + 1];
+    // a digit 0–9 each (else a sign bit), a '|' or '/' between (else a non-zero product), a tab after
+    const end = p + 3 === e ? 9 : b[p + 3];
+    bad |= ((a1 | a2 | (9 - a1) | (9 - a2)) >>> 31) | ((sp - 124) * (sp - 47)) | (end - 9);
+    slot[j] = ((a1 + 63) >> 6) + ((a2 + 63) >> 6); // 0 for allele 0, 1 for 1–9
+  }
+  if (bad === 0) return fit;
   let j = 0;
-  for (let p = start; j < nSamples; j++, p += 4) {
-    if (p + 3 > e) break;
+  for (p = start; j < fit; j++, p += 4) {
     const a1 = b[p] - 48;
     const sp = b[p + 1];
     const a2 = b[p + 2] - 48;
-    if (a1 < 0 || a1 > 9 || a2 < 0 || a2 > 9 || (sp !== 124 && sp !== 47) || (p + 3 !== e && b[p + 3] !== 9))
-      break;
-    slot[j] = (a1 > 0 ? 1 : 0) + (a2 > 0 ? 1 : 0);
+    if (a1 >>> 0 > 9 || a2 >>> 0 > 9 || (sp !== 124 && sp !== 47) || (b[p + 3] !== 9 && p + 3 !== e)) break;
   }
   return j;
 }
