@@ -154,6 +154,7 @@ describe('nominal pass', () => {
     expect(two.threads_used).toBe(2);
     // one thread maps, the other computes the p-values and writes the Parquet
     expect([one.parquet_writer_thread, two.parquet_writer_thread]).toEqual([false, true]);
+    expect(one.gemm_backend).toBe('none'); // the nominal pass needs no matrix product: no BLAS loaded
     expect(two.variants).toEqual(one.variants);
     // the reference README: 8,869 variants polymorphic among the 330; those in some cis window are tested
     expect(one.variants.tested).toBeLessThanOrEqual(8869);

@@ -36,7 +36,7 @@ import type { CommonArgs, StageContext } from '../framework.js';
  * Rows per row group of the pair tables: small enough that the last group's encoding (after the mapping
  * ends) is short and that readers of one phenotype's pairs skip most of a file by its statistics.
  */
-const PAIR_ROW_GROUP = 32_768;
+const PAIR_ROW_GROUP = 16_384;
 
 export type CisMode = 'nominal' | 'permute' | 'independent';
 

@@ -345,19 +345,31 @@ export class CisMapper {
 
       if (this.tasks.nominal) {
         const r = this.correlate(view, y);
-        for (let v = 0; v < V; v++) {
+        for (let v = 0; v < V;) {
           if (batch.length === batch.capacity) flush();
-          const row = first + v;
-          const b = batch.length++;
-          batch.phenotypeId.push(id);
-          batch.variantId.push(win.id[row]);
-          batch.startDistance[b] = win.pos[row] - tss;
-          batch.af[b] = win.af[row];
-          batch.maSamples[b] = win.maSamples[row];
-          batch.maCount[b] = win.maCount[row];
-          batch.r[b] = r[v];
-          batch.yNorm[b] = yNorm;
-          batch.gNorm[b] = view.norm[v];
+          // a run of rows into this batch, through locals (a closure-captured batch is re-read per access)
+          const out = batch;
+          const b0 = out.length;
+          const count = Math.min(V - v, out.capacity - b0);
+          const { phenotypeId, variantId, startDistance, af, maSamples, maCount } = out;
+          const { r: rOut, yNorm: yOut, gNorm: gOut } = out;
+          const { id: ids, pos, af: winAf, maSamples: winMs, maCount: winMc } = win;
+          const norm = view.norm;
+          for (let k = 0; k < count; k++) {
+            const row = first + v + k;
+            const b = b0 + k;
+            phenotypeId.push(id);
+            variantId.push(ids[row]);
+            startDistance[b] = pos[row] - tss;
+            af[b] = winAf[row];
+            maSamples[b] = winMs[row];
+            maCount[b] = winMc[row];
+            rOut[b] = r[v + k];
+            yOut[b] = yNorm;
+            gOut[b] = norm[v + k];
+          }
+          out.length = b0 + count;
+          v += count;
         }
       }
       if (this.interactionTerms && sink.interaction) {

@@ -202,8 +202,8 @@ export async function runCis(
     return {
       stats: mapper.stats,
       dof: mapper.dof,
-      backend: mapper.gemm.name,
-      backendDetail: mapper.gemm.detail,
+      backend: mapper.backendUsed.name,
+      backendDetail: mapper.backendUsed.detail,
       threads: 1,
     };
   }
@@ -237,8 +237,8 @@ async function runOnWorkers(
   };
   const stats = emptyRunStats();
   let dof = NaN;
-  let backend = '';
-  let detail = '';
+  let backend = 'none';
+  let detail = 'no matrix product in this mode';
   // reorder buffer: events of slices after the head wait until the head slice is done
   const pending = new Map<number, WorkerEvent[]>();
   const finished = new Set<number>();
@@ -316,8 +316,10 @@ async function runOnWorkers(
         }
         addStats(stats, m.done.stats);
         dof = m.done.dof;
-        backend = m.done.backend;
-        detail = m.done.detail;
+        if (m.done.backend !== 'none') {
+          backend = m.done.backend;
+          detail = m.done.detail;
+        }
         phenotypesDone += m.done.count;
         finished.add(m.slice);
         advance();
