@@ -6,9 +6,7 @@ import yargs from 'yargs';
 import type { Argv, CommandModule } from 'yargs';
 import { VERSION } from '../version.js';
 import { EXIT_INPUT } from './framework.js';
-import { stageCommands } from './commands/index.js';
-import { demoCommand } from './commands/demo.js';
-import { runCommand } from './commands/run.js';
+import { STAGE_NAMES, loadStageCommand, loadStageCommands } from './commands/index.js';
 
 function failHandler(scriptName: string) {
   return (msg: string | undefined, err: Error | undefined, y: Argv): void => {
@@ -19,9 +17,14 @@ function failHandler(scriptName: string) {
   };
 }
 
-export function umbrellaParser(args: string[]): Argv {
+export async function umbrellaParser(args: string[]): Promise<Argv> {
+  const [stages, { runCommand }, { demoCommand }] = await Promise.all([
+    loadStageCommands(),
+    import('./commands/run.js'),
+    import('./commands/demo.js'),
+  ]);
   let y = yargs(args).scriptName('qtlflow').usage('$0 <stage> [options]');
-  for (const c of stageCommands) y = y.command(c);
+  for (const c of stages) y = y.command(c);
   y = y.command(runCommand).command(demoCommand);
   return y
     .demandCommand(1, 'Name a stage to run')
@@ -33,14 +36,16 @@ export function umbrellaParser(args: string[]): Argv {
 }
 
 /** A stage command by name, and its command string for a parser of that stage alone (`$0` + its positionals). */
-function stageCommand(stage: string): { c: CommandModule<object, unknown>; single: string } | undefined {
-  const c = stageCommands.find((s) => String(s.command).split(' ')[0] === stage);
+async function stageCommand(
+  stage: string,
+): Promise<{ c: CommandModule<object, unknown>; single: string } | undefined> {
+  const c = await loadStageCommand(stage);
   return c && { c, single: ['$0', ...String(c.command).split(' ').slice(1)].join(' ') };
 }
 
 /** True when `stage` names a stage command (`qtlflow <stage> …` then parses with that stage's own parser). */
 export function isStage(stage: string | undefined): stage is string {
-  return stage !== undefined && stageCommand(stage) !== undefined;
+  return stage !== undefined && STAGE_NAMES.includes(stage);
 }
 
 /**
@@ -48,8 +53,12 @@ export function isStage(stage: string | undefined): stage is string {
  * default command the stage runs without yargs first rendering and caching the whole help text, which it does
  * for a named subcommand (≈60 ms of every run).
  */
-export function stageParser(stage: string, args: string[], scriptName = `qtlflow-${stage}`): Argv {
-  const found = stageCommand(stage);
+export async function stageParser(
+  stage: string,
+  args: string[],
+  scriptName = `qtlflow-${stage}`,
+): Promise<Argv> {
+  const found = await stageCommand(stage);
   if (!found) throw new Error(`unknown stage ${stage}`);
   const single: CommandModule<object, unknown> = { ...found.c, command: found.single };
   return yargs(args)
@@ -68,7 +77,7 @@ export function stageParser(stage: string, args: string[], scriptName = `qtlflow
  * from the CLIs they call.
  */
 export async function validateStageArgs(stage: string, args: string[]): Promise<string | undefined> {
-  const found = stageCommand(stage);
+  const found = await stageCommand(stage);
   if (!found) return `unknown stage '${stage}'`;
   let error: string | undefined;
   const dryRun: CommandModule<object, unknown> = {
