@@ -6,7 +6,6 @@
 import { ParquetWriter, fileWriter } from 'hyparquet-writer';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetScan, parquetSchema } from 'hyparquet';
 import type { FileMetaData, SchemaElement, DecodedArray } from 'hyparquet';
-import { compressors as jsDecompressors } from 'hyparquet-compressors';
 import * as zstd from 'zstd-napi';
 import { VERSION } from '../version.js';
 import { InputError } from './errors.js';
@@ -52,11 +51,19 @@ const writeCompressors = {
   ZSTD: (input: Uint8Array): Uint8Array => zstd.compress(input, { compressionLevel: ZSTD_LEVEL }),
 };
 
-/** Decompressors: native zstd (several times faster than the wasm one), hyparquet-compressors for the rest. */
-const readCompressors = {
-  ...jsDecompressors,
-  ZSTD: (input: Uint8Array): Uint8Array => zstd.decompress(input),
-};
+/**
+ * Decompressors: native zstd (several times faster than the wasm one), hyparquet-compressors for the rest
+ * (loaded with the first file read: its tables take a while to initialize, and a writer never needs them).
+ */
+let readCompressorsP:
+  Promise<Record<string, (input: Uint8Array, outputLength: number) => Uint8Array>> | undefined;
+function readCompressors() {
+  readCompressorsP ??= import('hyparquet-compressors').then(({ compressors }) => ({
+    ...compressors,
+    ZSTD: (input: Uint8Array): Uint8Array => zstd.decompress(input),
+  }));
+  return readCompressorsP;
+}
 
 function schemaElement(spec: ColumnSpec): SchemaElement {
   switch (spec.type) {
@@ -279,7 +286,7 @@ export async function openParquet(path: string): Promise<ParquetTable> {
   const columnNames = parquetSchema(md).children.map((c) => c.element.name);
   const numRows = Number(md.num_rows);
   // utf8: false keeps unannotated BYTE_ARRAY columns (genotype dosages) as bytes; UTF8 columns stay strings.
-  const scan = await parquetScan({ file, metadata: md, compressors: readCompressors, utf8: false });
+  const scan = await parquetScan({ file, metadata: md, compressors: await readCompressors(), utf8: false });
   const columnRange = async (name: string, rowStart: number, rowEnd: number): Promise<DecodedArray> => {
     if (!columnNames.includes(name)) {
       throw new InputError(`column '${name}' not found`, {

@@ -27,7 +27,6 @@ import type {
 } from '../../stages/cis/index.js';
 import { CisWorkerPool, runCis } from '../../stages/cis/run.js';
 import type { CisJob, CisRunResult } from '../../stages/cis/run.js';
-import { independentTable, permutationTable, significance } from '../../stages/cis/tables.js';
 import type { Significance } from '../../stages/cis/tables.js';
 import { runStage, stageParams, withCommonOptions, withMappingInputs } from '../framework.js';
 import type { CommonArgs, StageContext } from '../framework.js';
@@ -497,7 +496,7 @@ async function mapCis(
       slice.length,
     );
     if (a.mode !== 'nominal' && !a.chunk)
-      sig = significance(out.permutation, {
+      sig = (await import('../../stages/cis/tables.js')).significance(out.permutation, {
         fdr: a.fdr,
         method: a['multiple-testing'],
         lambda: a['qvalue-lambda'],
@@ -581,7 +580,7 @@ async function mapCis(
       schema: CIS_PERMUTATION.schema,
       params,
     });
-    w.write(permutationTable(out.permutation, sig));
+    w.write((await import('../../stages/cis/tables.js')).permutationTable(out.permutation, sig));
     w.close();
   }
   const permutation = {
@@ -604,7 +603,7 @@ async function mapCis(
     schema: CIS_INDEPENDENT.schema,
     params,
   });
-  w.write(independentTable(out.independent));
+  w.write((await import('../../stages/cis/tables.js')).independentTable(out.independent));
   w.close();
   const perGene = new Map<string, number>();
   for (const r of out.independent) perGene.set(r.phenotypeId, (perGene.get(r.phenotypeId) ?? 0) + 1);

@@ -19,7 +19,6 @@ import { gemmBackend, matVec } from '../../linalg/gemm.js';
 import type { GemmBackend } from '../../linalg/gemm.js';
 import type { Residualizer } from '../../linalg/residualize.js';
 import { Rng } from '../../runner/random.js';
-import { betaApproximation } from '../../stats/beta-approx.js';
 import { tPvalue } from '../../stats/pvalue.js';
 import { InteractionBatch, NominalBatch, pairStatistics } from './batches.js';
 import { GenotypeWindow, emptyVariantCounts } from './window.js';
@@ -227,6 +226,8 @@ export class CisMapper {
   readonly stats: CisRunStats;
   readonly dof: number;
   private gemmLoaded: GemmBackend | undefined;
+  /** The beta approximation, loaded by the modes that permute (the nominal pass starts without it). */
+  private beta: typeof import('../../stats/beta-approx.js') | undefined;
   private readonly perms: Int32Array | undefined;
   private readonly window: GenotypeWindow;
   private readonly n: number;
@@ -305,6 +306,8 @@ export class CisMapper {
       ibatch = new InteractionBatch(this.interactionTerms ? INTERACTION_BATCH : 0, effects);
     };
     const y = new Float64Array(n);
+    if ((this.tasks.permute || this.tasks.independent) && !this.beta)
+      this.beta = await import('../../stats/beta-approx.js');
     for (let idx = 0; idx < rows.length; idx++) {
       const i = rows[idx];
       const c = canonicalChrom(ph.chr[i]);
@@ -553,7 +556,7 @@ export class CisMapper {
     const P = scan.r2Perm.length;
     let hits = 0;
     for (let p = 0; p < P; p++) if (scan.r2Perm[p] >= s.r2) hits++;
-    const beta = betaApproximation(scan.r2Perm, s.r2, dof);
+    const beta = this.beta!.betaApproximation(scan.r2Perm, s.r2, dof);
     return {
       phenotypeId: id,
       numVar: view.V,
