@@ -22,8 +22,8 @@ function batch(rng: Rng, rows: number, offset: number): NominalBatch {
   const b = new NominalBatch(rows, 321);
   for (let i = 0; i < rows; i++) {
     b.length++;
-    b.phenotypeId.push(`g${Math.floor((offset + i) / 500)}`);
-    b.variantId.push(`22:${1000 + ((offset + i) % 4000)}`);
+    b.phenotypeCode[i] = b.phenotype(`g${Math.floor((offset + i) / 500)}`);
+    b.variantCode[i] = b.variant(`22:${1000 + ((offset + i) % 4000)}`);
     b.startDistance[i] = (offset + i) % 2_000_000;
     b.af[i] = rng.uniform() / 2;
     b.maSamples[i] = i % 300;

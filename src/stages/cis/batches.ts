@@ -4,38 +4,81 @@
  */
 import { pvalFromR2 } from '../../stats/pvalue.js';
 
-/** The per-pair columns every cis pair table starts with (phenotype, variant, distance, allele statistics). */
+/**
+ * The per-pair columns every cis pair table starts with (phenotype, variant, distance, allele statistics).
+ * Phenotype and variant IDs are kept as codes into the batch's own lists of distinct IDs: a row costs a
+ * number, a batch crossing a thread boundary carries each ID once, and the expanded columns refer to one
+ * string object per ID (the Parquet writer's dictionary then hashes each ID once).
+ */
 export abstract class PairBatch {
   length = 0;
-  readonly phenotypeId: string[] = [];
-  readonly variantId: string[] = [];
+  /** Distinct phenotype and variant IDs of the batch, in order of first use. */
+  readonly phenotypes: string[] = [];
+  readonly variants: string[] = [];
+  readonly phenotypeCode: Int32Array;
+  readonly variantCode: Int32Array;
   readonly startDistance: Int32Array;
   readonly af: Float64Array;
   readonly maSamples: Int32Array;
   readonly maCount: Int32Array;
+  // ID → code while the batch fills (dropped by `buffers`, before the batch is posted)
+  private phenotypeIndex: Map<string, number> | undefined = new Map();
+  private variantIndex: Map<string, number> | undefined = new Map();
 
   constructor(readonly capacity: number) {
+    this.phenotypeCode = new Int32Array(capacity);
+    this.variantCode = new Int32Array(capacity);
     this.startDistance = new Int32Array(capacity);
     this.af = new Float64Array(capacity);
     this.maSamples = new Int32Array(capacity);
     this.maCount = new Int32Array(capacity);
   }
 
-  /** The buffers a transfer between threads can move instead of copying. */
+  /** The code of a phenotype ID in this batch. */
+  phenotype(id: string): number {
+    let c = this.phenotypeIndex!.get(id);
+    if (c === undefined) {
+      c = this.phenotypes.push(id) - 1;
+      this.phenotypeIndex!.set(id, c);
+    }
+    return c;
+  }
+
+  /** The code of a variant ID in this batch. */
+  variant(id: string): number {
+    let c = this.variantIndex!.get(id);
+    if (c === undefined) {
+      c = this.variants.push(id) - 1;
+      this.variantIndex!.set(id, c);
+    }
+    return c;
+  }
+
+  /**
+   * The buffers a transfer between threads can move instead of copying. The batch is complete once they are
+   * asked for (its ID lookups are dropped, not sent).
+   */
   buffers(): ArrayBuffer[] {
+    this.phenotypeIndex = this.variantIndex = undefined;
     return this.ownBuffers().map((a) => a.buffer as ArrayBuffer);
   }
 
   protected ownBuffers(): (Int32Array | Float64Array)[] {
-    return [this.startDistance, this.af, this.maSamples, this.maCount];
+    return [this.phenotypeCode, this.variantCode, this.startDistance, this.af, this.maSamples, this.maCount];
   }
 
   /** Those columns, trimmed to the rows filled. */
   protected pairColumns(): [string[], string[], Int32Array, Float64Array, Int32Array, Int32Array] {
     const k = this.length;
+    const phenotypeId = new Array<string>(k);
+    const variantId = new Array<string>(k);
+    for (let i = 0; i < k; i++) {
+      phenotypeId[i] = this.phenotypes[this.phenotypeCode[i]];
+      variantId[i] = this.variants[this.variantCode[i]];
+    }
     return [
-      this.phenotypeId,
-      this.variantId,
+      phenotypeId,
+      variantId,
       this.startDistance.subarray(0, k),
       this.af.subarray(0, k),
       this.maSamples.subarray(0, k),

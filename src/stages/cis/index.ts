@@ -354,15 +354,16 @@ export class CisMapper {
           const out = batch;
           const b0 = out.length;
           const count = Math.min(V - v, out.capacity - b0);
-          const { phenotypeId, variantId, startDistance, af, maSamples, maCount } = out;
+          const { phenotypeCode, variantCode, startDistance, af, maSamples, maCount } = out;
+          const pc = out.phenotype(id);
           const { r: rOut, yNorm: yOut, gNorm: gOut } = out;
           const { id: ids, pos, af: winAf, maSamples: winMs, maCount: winMc } = win;
           const norm = view.norm;
           for (let k = 0; k < count; k++) {
             const row = first + v + k;
             const b = b0 + k;
-            phenotypeId.push(id);
-            variantId.push(ids[row]);
+            phenotypeCode[b] = pc;
+            variantCode[b] = out.variant(ids[row]);
             startDistance[b] = pos[row] - tss;
             af[b] = winAf[row];
             maSamples[b] = winMs[row];
@@ -443,8 +444,8 @@ export class CisMapper {
       const inv = invertSpd(xtx, p);
       const out = batch();
       const k = out.length++;
-      out.phenotypeId.push(id);
-      out.variantId.push(win.id[row]);
+      out.phenotypeCode[k] = out.phenotype(id);
+      out.variantCode[k] = out.variant(win.id[row]);
       out.startDistance[k] = win.pos[row] - tss;
       out.af[k] = win.af[row];
       out.maSamples[k] = win.maSamples[row];
